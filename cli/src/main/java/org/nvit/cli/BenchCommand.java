@@ -1,0 +1,12 @@
+package org.nvit.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code nvit bench ...}: throughput measurements on the chosen backend. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (GEMM, models).",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: builds every module and runs all tests (GPU tests skip themselves without a GPU).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+if ! command -v mvn >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null
+  else echo "error: Maven is missing; run: sudo apt-get install maven" >&2; exit 2; fi
+fi
+exec mvn -B -ntp verify "$@"
