@@ -1,0 +1,91 @@
+package org.nvit.models;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A ViT/DeiT/NViT architecture: global dims plus one {@link BlockSpec} per block. Its JSON form (snake_case keys) is
+ * stored in every checkpoint's safetensors metadata under {@code nvit.config} and accepted by {@code --config}.
+ * {@code attn_scale} is optional: absent means 1/sqrt(qk_dim) per block; NViT's dense checkpoints use 0.125.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record VitConfig(
+        @JsonProperty("image_size") int imageSize,
+        @JsonProperty("patch_size") int patchSize,
+        @JsonProperty("in_chans") int inChans,
+        @JsonProperty("num_classes") int numClasses,
+        @JsonProperty("embed_dim") int embedDim,
+        @JsonProperty("distilled") boolean distilled,
+        @JsonProperty("layer_norm_eps") double layerNormEps,
+        @JsonProperty("attn_scale") Double attnScale,
+        @JsonProperty("blocks") List<BlockSpec> blocks) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    @JsonCreator
+    public VitConfig {
+        if (layerNormEps == 0) layerNormEps = 1e-6;
+        if (patchSize < 1 || imageSize < patchSize || imageSize % patchSize != 0)
+            throw new IllegalArgumentException("image_size " + imageSize + " must be a positive multiple of patch_size " + patchSize);
+        if (inChans < 1 || numClasses < 1 || embedDim < 1)
+            throw new IllegalArgumentException("in_chans, num_classes and embed_dim must be >= 1");
+        if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("a config needs at least one block");
+        blocks = List.copyOf(blocks);
+    }
+
+    /** Number of patch tokens. */
+    public int numPatches() { int g = imageSize / patchSize; return g * g; }
+
+    /** Tokens per image: patches plus cls (plus dist when distilled). */
+    public int numTokens() { return numPatches() + (distilled ? 2 : 1); }
+
+    public int depth() { return blocks.size(); }
+
+    /** The attention scale of block i. */
+    public double scaleOf(int i) { return attnScale != null ? attnScale : 1.0 / Math.sqrt(blocks.get(i).qkDim()); }
+
+    /** True when every block is the same DeiT-style block with qk == v (timm layout applies). */
+    public boolean isUniform() {
+        BlockSpec b0 = blocks.get(0);
+        return b0.qkDim() == b0.vDim() && blocks.stream().allMatch(b0::equals);
+    }
+
+    public VitConfig withBlocks(List<BlockSpec> newBlocks) {
+        return new VitConfig(imageSize, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, newBlocks);
+    }
+
+    public VitConfig withEmbedDim(int e) {
+        return new VitConfig(imageSize, patchSize, inChans, numClasses, e, distilled, layerNormEps, attnScale, blocks);
+    }
+
+    public VitConfig withNumClasses(int c) {
+        return new VitConfig(imageSize, patchSize, inChans, c, embedDim, distilled, layerNormEps, attnScale, blocks);
+    }
+
+    /** A uniform DeiT-style config. */
+    public static VitConfig uniform(int imageSize, int patch, int inChans, int classes, int embed, int depth,
+                                    BlockSpec block, boolean distilled) {
+        return new VitConfig(imageSize, patch, inChans, classes, embed, distilled, 1e-6, null,
+                Collections.nCopies(depth, block));
+    }
+
+    public String toJson() {
+        try { return JSON.writeValueAsString(this); }
+        catch (Exception e) { throw new IllegalStateException(e); }
+    }
+
+    /** Parses the JSON form; a malformed document gives an IllegalArgumentException naming the problem. */
+    public static VitConfig fromJson(String json) {
+        try { return JSON.readValue(json, VitConfig.class); }
+        catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            Throwable c = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+            throw new IllegalArgumentException("invalid model config JSON: " + c.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+}
