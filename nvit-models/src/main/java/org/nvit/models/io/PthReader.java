@@ -60,6 +60,8 @@ public final class PthReader {
             throw e.getMessage().startsWith(name) ? e : new WeightFileException(name + e.getMessage(), e);
         } catch (ZipException e) {
             throw new WeightFileException(path + " is a corrupt zip archive: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new WeightFileException("cannot read " + path + " as a zip archive (" + e + ")", e);
         }
     }
 
