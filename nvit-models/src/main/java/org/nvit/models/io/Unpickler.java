@@ -120,12 +120,12 @@ final class Unpickler {
                 case 0x8b -> push(longLE(len32()));                     // LONG4
                 case 'G' -> push(Double.longBitsToDouble(bigEndianLong()));
                 case 'X' -> push(utf8(len32()));                        // BINUNICODE
-                case 0x8c -> push(utf8(u8()));                          // SHORT_BINUNICODE
+                case 0x8c -> push(utf8(len(u8())));                          // SHORT_BINUNICODE
                 case 0x8d -> push(utf8(len64()));                       // BINUNICODE8
                 case 'T' -> push(latin1(len32()));                      // BINSTRING
-                case 'U' -> push(latin1(u8()));                         // SHORT_BINSTRING
+                case 'U' -> push(latin1(len(u8())));                         // SHORT_BINSTRING
                 case 'B' -> push(bytes(len32()));                       // BINBYTES
-                case 'C' -> push(bytes(u8()));                          // SHORT_BINBYTES
+                case 'C' -> push(bytes(len(u8())));                          // SHORT_BINBYTES
                 case 0x8e -> push(bytes(len64()));                      // BINBYTES8
                 case 'q' -> memo.put((long) u8(), peek());              // BINPUT
                 case 'r' -> memo.put((long) i32() & 0xffffffffL, peek());  // LONG_BINPUT
