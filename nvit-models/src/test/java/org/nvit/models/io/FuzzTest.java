@@ -36,7 +36,7 @@ class FuzzTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny_timm.pth", "wrapped.pth", "shared.pth", "dtypes.pth", "nvit_dense.pth", "forbidden.pth",
-            "legacy.pth", "tiny_timm.safetensors", "dtypes.safetensors"})
+            "legacy.pth", "param.pth", "tiny_timm.safetensors", "dtypes.safetensors"})
     void mutatedFilesFailCleanly(String fixture) throws Exception {
         byte[] orig = Fixtures.bytes(fixture);
         Random rng = new Random(fixture.hashCode());
