@@ -44,13 +44,13 @@ final class GeluOps {
 
     /** x * Phi(x). */
     private static FloatVector forward(FloatVector x) {
-        FloatVector z = x.mul(FastErf.INV_SQRT2), z2 = z.mul(z);
-        return x.mul(FastErf.cdf(z, z2, FastErf.expNeg(z2)));
+        FloatVector z = x.mul(FastErf.INV_SQRT2), z2 = FastErf.halfSquare(x);
+        return x.mul(FastErf.cdf(z, z2, FastErf.expNegHalfSquare(x, z2)));
     }
 
     /** GELU'(x) = Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) = exp(-z^2) / sqrt(2 pi). */
     private static FloatVector derivative(FloatVector x) {
-        FloatVector z = x.mul(FastErf.INV_SQRT2), z2 = z.mul(z), e = FastErf.expNeg(z2);
+        FloatVector z = x.mul(FastErf.INV_SQRT2), z2 = FastErf.halfSquare(x), e = FastErf.expNegHalfSquare(x, z2);
         return x.mul(e.mul(FastErf.INV_SQRT_2PI)).add(FastErf.cdf(z, z2, e));
     }
 }
