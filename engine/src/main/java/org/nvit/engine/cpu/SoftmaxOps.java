@@ -3,9 +3,12 @@ package org.nvit.engine.cpu;
 import static org.nvit.engine.cpu.Par.L;
 import static org.nvit.engine.cpu.Par.S;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 import org.nvit.engine.Tensor;
 
 /** Row softmax with a scale (attention) and its backward, one row per task, three passes over a row. */
@@ -49,30 +52,50 @@ final class SoftmaxOps {
         }
     }
 
-    /** gx = scale * y * (gy - sum(gy * y)) per row; gx may alias gy. */
+    /**
+     * gx = scale * y * (gy - sum(gy * y)) per row; gx may alias gy. For a peaked row (one y near 1) gy_j - dot
+     * cancels, so the dot is taken in double (exact products) and subtracted as a float pair hi + lo: gy_j - hi is
+     * then exact when the two are close, and the result keeps float accuracy instead of float accuracy of the dot.
+     */
     static void softmaxBackward(Tensor yt, Tensor gyt, float scale, Tensor gxt) {
         float[] y = yt.floats(), gy = gyt.floats(), gx = gxt.floats();
         int oy = yt.off(), og = gyt.off(), ox = gxt.off(), n = yt.dim(-1), rows = yt.rows();
-        Par.rows(rows, 6L * n, (r0, r1) -> {
+        Par.rows(rows, 8L * n, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int yo = oy + r * n, go = og + r * n, xo = ox + r * n, j = 0;
-                FloatVector acc = FloatVector.zero(S);
+                DoubleVector acc = DoubleVector.zero(D);
                 for (; j <= n - L; j += L)
-                    acc = FloatVector.fromArray(S, gy, go + j).fma(FloatVector.fromArray(S, y, yo + j), acc);
+                    acc = dotStep(FloatVector.fromArray(S, gy, go + j), FloatVector.fromArray(S, y, yo + j), acc);
                 if (j < n) {
                     VectorMask<Float> m = S.indexInRange(j, n);
-                    acc = FloatVector.fromArray(S, gy, go + j, m).fma(FloatVector.fromArray(S, y, yo + j, m), acc);
+                    acc = dotStep(FloatVector.fromArray(S, gy, go + j, m), FloatVector.fromArray(S, y, yo + j, m), acc);
                 }
-                FloatVector dot = FloatVector.broadcast(S, acc.reduceLanes(VectorOperators.ADD));
+                double dot = acc.reduceLanes(VectorOperators.ADD);
+                float hi = (float) dot;
+                FloatVector vhi = FloatVector.broadcast(S, hi), vlo = FloatVector.broadcast(S, (float) (dot - hi));
                 for (j = 0; j <= n - L; j += L)
-                    FloatVector.fromArray(S, gy, go + j).sub(dot).mul(FloatVector.fromArray(S, y, yo + j)).mul(scale)
+                    FloatVector.fromArray(S, gy, go + j).sub(vhi).sub(vlo).mul(FloatVector.fromArray(S, y, yo + j)).mul(scale)
                             .intoArray(gx, xo + j);
                 if (j < n) {
                     VectorMask<Float> m = S.indexInRange(j, n);
-                    FloatVector.fromArray(S, gy, go + j, m).sub(dot).mul(FloatVector.fromArray(S, y, yo + j, m)).mul(scale)
-                            .intoArray(gx, xo + j, m);
+                    FloatVector.fromArray(S, gy, go + j, m).sub(vhi).sub(vlo).mul(FloatVector.fromArray(S, y, yo + j, m))
+                            .mul(scale).intoArray(gx, xo + j, m);
                 }
             }
         });
+    }
+
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
+    /** How many double vectors one float vector widens into (2). */
+    private static final int PARTS = L / D.length();
+
+    /** acc + a * b over all lanes, widened to double (the products of two floats are exact in double). */
+    private static DoubleVector dotStep(FloatVector a, FloatVector b, DoubleVector acc) {
+        for (int p = 0; p < PARTS; p++) {
+            DoubleVector da = (DoubleVector) a.convertShape(VectorOperators.F2D, D, p);
+            DoubleVector db = (DoubleVector) b.convertShape(VectorOperators.F2D, D, p);
+            acc = da.fma(db, acc);
+        }
+        return acc;
     }
 }
