@@ -27,7 +27,7 @@ final class LayerNormOps {
                 FloatVector acc = FloatVector.zero(S);
                 for (; j <= n - L; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j));
                 if (j < n) acc = acc.add(FloatVector.fromArray(S, x, xo + j, S.indexInRange(j, n)));
-                float mean = (float) (sumLanes(acc) / n);
+                float mean = (float) ((double) acc.reduceLanes(VectorOperators.ADD) / n);
                 FloatVector vm = FloatVector.broadcast(S, mean);
                 acc = FloatVector.zero(S);
                 for (j = 0; j <= n - L; j += L) {
@@ -39,7 +39,7 @@ final class LayerNormOps {
                     FloatVector d = FloatVector.fromArray(S, x, xo + j, m).sub(vm);
                     acc = acc.add(d.mul(d), m); // masked-off lanes would add mean^2
                 }
-                float rstd = (float) (1 / Math.sqrt(sumLanes(acc) / n + eps));
+                float rstd = (float) (1 / Math.sqrt((double) acc.reduceLanes(VectorOperators.ADD) / n + eps));
                 for (j = 0; j <= n - L; j += L) {
                     FloatVector xhat = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(rstd);
                     xhat.fma(FloatVector.fromArray(S, g, og + j), FloatVector.fromArray(S, b, ob + j)).intoArray(y, yo + j);
@@ -93,8 +93,8 @@ final class LayerNormOps {
                 }
                 if (accG != null) accG.rowDone();
                 if (accB != null) accB.add(gy, yo);
-                FloatVector meanG = FloatVector.broadcast(S, (float) (sumLanes(sg) / n));
-                float meanGX = (float) (sumLanes(sgx) / n);
+                FloatVector meanG = FloatVector.broadcast(S, (float) ((double) sg.reduceLanes(VectorOperators.ADD) / n));
+                float meanGX = (float) ((double) sgx.reduceLanes(VectorOperators.ADD) / n);
                 for (j = 0; j <= n - L; j += L) {
                     FloatVector xhat = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(rstd);
                     FloatVector gv = FloatVector.fromArray(S, gy, yo + j).mul(FloatVector.fromArray(S, g, og + j));
@@ -114,6 +114,4 @@ final class LayerNormOps {
         if (gBeta != null) ColumnSums.store(gb, gBeta.floats(), gBeta.off(), true);
     }
 
-    /** Sum of the lanes (each holds n / L partial sums), widened before the division by n. */
-    private static double sumLanes(FloatVector v) { return v.reduceLanes(VectorOperators.ADD); }
 }

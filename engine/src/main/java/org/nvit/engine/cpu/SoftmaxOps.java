@@ -64,11 +64,12 @@ final class SoftmaxOps {
             for (int r = r0; r < r1; r++) {
                 int yo = oy + r * n, go = og + r * n, xo = ox + r * n, j = 0;
                 DoubleVector acc = DoubleVector.zero(D);
-                for (; j <= n - L; j += L)
-                    acc = dotStep(FloatVector.fromArray(S, gy, go + j), FloatVector.fromArray(S, y, yo + j), acc);
-                if (j < n) {
+                for (; j < n; j += L) { // widened to double: the products of two floats are exact there
                     VectorMask<Float> m = S.indexInRange(j, n);
-                    acc = dotStep(FloatVector.fromArray(S, gy, go + j, m), FloatVector.fromArray(S, y, yo + j, m), acc);
+                    FloatVector a = FloatVector.fromArray(S, gy, go + j, m), b = FloatVector.fromArray(S, y, yo + j, m);
+                    for (int part = 0; part < PARTS; part++)
+                        acc = ((DoubleVector) a.convertShape(VectorOperators.F2D, D, part))
+                                .fma((DoubleVector) b.convertShape(VectorOperators.F2D, D, part), acc);
                 }
                 double dot = acc.reduceLanes(VectorOperators.ADD);
                 float hi = (float) dot;
@@ -88,14 +89,4 @@ final class SoftmaxOps {
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
     /** How many double vectors one float vector widens into (2). */
     private static final int PARTS = L / D.length();
-
-    /** acc + a * b over all lanes, widened to double (the products of two floats are exact in double). */
-    private static DoubleVector dotStep(FloatVector a, FloatVector b, DoubleVector acc) {
-        for (int p = 0; p < PARTS; p++) {
-            DoubleVector da = (DoubleVector) a.convertShape(VectorOperators.F2D, D, p);
-            DoubleVector db = (DoubleVector) b.convertShape(VectorOperators.F2D, D, p);
-            acc = da.fma(db, acc);
-        }
-        return acc;
-    }
 }
