@@ -135,6 +135,9 @@ class CpuVsReferenceTest {
             assertClose("crossEntropySoft loss " + s(shape), lr, lg, 1e-5);
             assertClose("crossEntropySoft grad " + s(shape), gr, gg);
             assertClose("crossEntropySoft loss without grad " + s(shape), lr, CPU.crossEntropySoft(logits, t, null, 1f), 1e-5);
+            Tensor inPlace = logits.copy(); // grad may alias logits
+            assertClose("crossEntropySoft loss in place " + s(shape), lr, CPU.crossEntropySoft(inPlace, t, inPlace, 0.5f), 1e-5);
+            assertClose("crossEntropySoft grad in place " + s(shape), gr, inPlace);
         }
     }
 
