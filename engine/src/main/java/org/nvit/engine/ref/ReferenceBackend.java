@@ -152,6 +152,7 @@ public class ReferenceBackend implements Backend {
                                             Tensor gx, Tensor gGamma, Tensor gBeta) {
         checkLayerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
         int n = x.dim(-1), rows = x.rows();
+        double[] dGamma = new double[n], dBeta = new double[n]; // summed in double, added to the outputs once
         for (int r = 0; r < rows; r++) {
             long o = (long) r * n;
             double mu = mean.getFlat(r), rs = rstd.getFlat(r);
@@ -164,14 +165,18 @@ public class ReferenceBackend implements Backend {
             }
             for (int j = 0; j < n; j++) { // before gx is written: gx may alias gy
                 double xhat = (x.getFlat(o + j) - mu) * rs;
-                if (gGamma != null) gGamma.setFlat(j, gGamma.getFlat(j) + gy.getFlat(o + j) * xhat);
-                if (gBeta != null) gBeta.setFlat(j, gBeta.getFlat(j) + gy.getFlat(o + j));
+                dGamma[j] += gy.getFlat(o + j) * xhat;
+                dBeta[j] += gy.getFlat(o + j);
             }
             for (int j = 0; j < n; j++) {
                 double xhat = (x.getFlat(o + j) - mu) * rs;
                 double g = gy.getFlat(o + j) * gamma.getFlat(j);
                 gx.setFlat(o + j, rs * (g - sumG / n - xhat * sumGX / n));
             }
+        }
+        for (int j = 0; j < n; j++) {
+            if (gGamma != null) gGamma.setFlat(j, gGamma.getFlat(j) + dGamma[j]);
+            if (gBeta != null) gBeta.setFlat(j, gBeta.getFlat(j) + dBeta[j]);
         }
     }
 
