@@ -104,7 +104,7 @@ public interface Backend {
      */
     void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
 
-    /** LayerNorm backward: writes gx; accumulates gGamma and gBeta (either may be null to skip it). */
+    /** LayerNorm backward: writes gx; accumulates gGamma and gBeta (either may be null to skip it). gx may alias gy. */
     void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
                            Tensor gx, Tensor gGamma, Tensor gBeta);
 
@@ -116,7 +116,7 @@ public interface Backend {
     /**
      * Cross-entropy with soft targets: returns mean over rows of -sum_j t_j * log softmax(logits)_j; when grad is not
      * null writes d(loss)/d(logits) = (softmax(logits) - t) * (gradScale / rows) into it (t rows need not sum to 1:
-     * the general form (softmax * sum(t) - t) is used).
+     * the general form (softmax * sum(t) - t) is used). grad may alias logits.
      */
     double crossEntropySoft(Tensor logits, Tensor targets, Tensor grad, float gradScale);
 
@@ -128,7 +128,10 @@ public interface Backend {
      */
     void patchify(Tensor images, int patch, Tensor patches);
 
-    /** The adjoint of {@link #patchify}: writes (overwrites) images from patches. */
+    /**
+     * The adjoint of {@link #patchify}: writes (overwrites) images from patches; pixels outside the patch grid (H or W
+     * not a multiple of patch, which patchify ignores) are set to zero.
+     */
     void unpatchify(Tensor patches, int patch, Tensor images);
 
     /** Concatenates parts [rows, n_i] along the last axis into out [rows, sum n_i]. */
@@ -147,7 +150,7 @@ public interface Backend {
 
     /**
      * Dropout mask: mask_i = (uniformAt(seed, i) >= p) ? 1/(1-p) : 0, for i over mask's elements (see
-     * {@link Rng#uniformAt}); all backends draw the same mask for the same seed.
+     * {@link Rng#uniformAt}); all backends draw the same mask for the same seed. p must be in [0, 1].
      */
     void dropoutMask(float p, long seed, Tensor mask);
 

@@ -6,13 +6,12 @@ package org.nvit.engine;
  */
 public final class Rng {
     private long state;
-    private double spareGaussian = Double.NaN;
 
     public Rng(long seed) { this.state = seed; }
 
     public long state() { return state; }
 
-    public void setState(long s) { state = s; spareGaussian = Double.NaN; }
+    public void setState(long s) { state = s; }
 
     public long nextLong() {
         long z = (state += 0x9E3779B97F4A7C15L);
@@ -40,21 +39,18 @@ public final class Rng {
         return (int) Math.floorMod(nextLong() >>> 1, (long) bound);
     }
 
+    /**
+     * A standard normal draw (polar Box-Muller). The second value of each pair is dropped on purpose: caching it
+     * would be state outside {@link #state()}, and a checkpoint restore would then replay a different sequence.
+     */
     public double nextGaussian() {
-        if (!Double.isNaN(spareGaussian)) {
-            double g = spareGaussian;
-            spareGaussian = Double.NaN;
-            return g;
-        }
         double u, v, s;
         do {
             u = 2 * nextDouble() - 1;
             v = 2 * nextDouble() - 1;
             s = u * u + v * v;
         } while (s >= 1 || s == 0);
-        double m = Math.sqrt(-2 * Math.log(s) / s);
-        spareGaussian = v * m;
-        return u * m;
+        return u * Math.sqrt(-2 * Math.log(s) / s);
     }
 
     /** A new independent generator derived from this one. */

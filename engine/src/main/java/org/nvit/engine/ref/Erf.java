@@ -22,13 +22,32 @@ public final class Erf {
 
     public static double erf(double x) {
         double y = Math.abs(x);
+        if (y <= 0.46875) return small(x);
+        double r = tail(y);
+        return x < 0 ? r - 1 : 1 - r;
+    }
+
+    /** erfc(x) = 1 - erf(x), without the cancellation of 1 - erf(x) for large x (Phi's lower tail). */
+    public static double erfc(double x) {
+        double y = Math.abs(x);
+        if (y <= 0.46875) return 1 - small(x);
+        double r = tail(y);
+        return x < 0 ? 2 - r : r;
+    }
+
+    /** erf(x) for |x| <= 0.46875. */
+    private static double small(double x) {
+        double y = Math.abs(x);
+        double ysq = y > 1.11e-16 ? y * y : 0;
+        double xnum = A[4] * ysq, xden = ysq;
+        for (int i = 0; i < 3; i++) { xnum = (xnum + A[i]) * ysq; xden = (xden + B[i]) * ysq; }
+        return x * (xnum + A[3]) / (xden + B[3]);
+    }
+
+    /** erfc(y) for y > 0.46875. */
+    private static double tail(double y) {
         double r;
-        if (y <= 0.46875) {
-            double ysq = y > 1.11e-16 ? y * y : 0;
-            double xnum = A[4] * ysq, xden = ysq;
-            for (int i = 0; i < 3; i++) { xnum = (xnum + A[i]) * ysq; xden = (xden + B[i]) * ysq; }
-            return x * (xnum + A[3]) / (xden + B[3]);
-        } else if (y <= 4.0) {
+        if (y <= 4.0) {
             double xnum = C[8] * y, xden = y;
             for (int i = 0; i < 7; i++) { xnum = (xnum + C[i]) * y; xden = (xden + D[i]) * y; }
             r = (xnum + C[7]) / (xden + D[7]);
@@ -47,7 +66,6 @@ public final class Erf {
         } else {
             r = 0;
         }
-        double erfc = r;
-        return x < 0 ? erfc - 1 : 1 - erfc;
+        return r;
     }
 }

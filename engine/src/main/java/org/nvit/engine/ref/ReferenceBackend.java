@@ -53,39 +53,38 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
-        checkNumel(src, dst);
+        OpChecks.numel("copy", src, dst);
         for (long i = 0; i < src.numel(); i++) dst.setFlat(i, src.getFlat(i));
     }
 
     @Override public void add(Tensor a, Tensor b, Tensor out) {
-        checkNumel(a, b); checkNumel(a, out);
+        OpChecks.numel("add", a, b, out);
         for (long i = 0; i < a.numel(); i++) out.setFlat(i, a.getFlat(i) + b.getFlat(i));
     }
 
     @Override public void axpy(float alpha, Tensor x, Tensor y) {
-        checkNumel(x, y);
-        double al = x.dtype() == DType.F64 ? alpha : alpha; // alpha is exact for the values used (1, -1, scales)
-        for (long i = 0; i < x.numel(); i++) y.setFlat(i, y.getFlat(i) + al * x.getFlat(i));
+        OpChecks.numel("axpy", x, y);
+        for (long i = 0; i < x.numel(); i++) y.setFlat(i, y.getFlat(i) + (double) alpha * x.getFlat(i));
     }
 
     @Override public void mul(Tensor a, Tensor b, Tensor out) {
-        checkNumel(a, b); checkNumel(a, out);
+        OpChecks.numel("mul", a, b, out);
         for (long i = 0; i < a.numel(); i++) out.setFlat(i, a.getFlat(i) * b.getFlat(i));
     }
 
     @Override public void scale(Tensor a, float s, Tensor out) {
-        checkNumel(a, out);
+        OpChecks.numel("scale", a, out);
         for (long i = 0; i < a.numel(); i++) out.setFlat(i, s * a.getFlat(i));
     }
 
     @Override public void addBias(Tensor x, Tensor bias) {
+        OpChecks.divides("addBias", x, bias);
         int n = (int) bias.numel();
-        if (x.numel() % n != 0) throw new IllegalArgumentException("bias of " + n + " does not divide " + x);
         for (long i = 0; i < x.numel(); i++) x.setFlat(i, x.getFlat(i) + bias.getFlat(i % n));
     }
 
     @Override public void gelu(Tensor x, Tensor y) {
-        checkNumel(x, y);
+        OpChecks.numel("gelu", x, y);
         for (long i = 0; i < x.numel(); i++) {
             double v = x.getFlat(i);
             y.setFlat(i, 0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))));
@@ -93,7 +92,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void geluBackward(Tensor x, Tensor gy, Tensor gx) {
-        checkNumel(x, gy); checkNumel(x, gx);
+        OpChecks.numel("geluBackward", x, gy, gx);
         for (long i = 0; i < x.numel(); i++) {
             double v = x.getFlat(i);
             double cdf = 0.5 * (1 + Erf.erf(v / Math.sqrt(2)));
@@ -105,7 +104,7 @@ public class ReferenceBackend implements Backend {
     // ---------------------------------------------------------------- softmax, layer norm
 
     @Override public void softmax(Tensor x, float scale, Tensor y) {
-        checkNumel(x, y);
+        OpChecks.numel("softmax", x, y);
         int n = x.dim(-1), rows = x.rows();
         double[] buf = new double[n];
         for (int r = 0; r < rows; r++) {
@@ -119,7 +118,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor gy, float scale, Tensor gx) {
-        checkNumel(y, gy); checkNumel(y, gx);
+        OpChecks.numel("softmaxBackward", y, gy, gx);
         int n = y.dim(-1), rows = y.rows();
         for (int r = 0; r < rows; r++) {
             long o = (long) r * n;
@@ -130,7 +129,8 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        checkNumel(x, y);
+        checkLayerNorm("layerNorm", x, gamma, y, mean, rstd);
+        OpChecks.length("layerNorm", "beta", beta, x.dim(-1));
         int n = x.dim(-1), rows = x.rows();
         for (int r = 0; r < rows; r++) {
             long o = (long) r * n;
@@ -150,7 +150,9 @@ public class ReferenceBackend implements Backend {
 
     @Override public void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
                                             Tensor gx, Tensor gGamma, Tensor gBeta) {
+        checkLayerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
         int n = x.dim(-1), rows = x.rows();
+        double[] dGamma = new double[n], dBeta = new double[n]; // summed in double, added to the outputs once
         for (int r = 0; r < rows; r++) {
             long o = (long) r * n;
             double mu = mean.getFlat(r), rs = rstd.getFlat(r);
@@ -161,24 +163,28 @@ public class ReferenceBackend implements Backend {
                 sumG += g;
                 sumGX += g * xhat;
             }
+            for (int j = 0; j < n; j++) { // before gx is written: gx may alias gy
+                double xhat = (x.getFlat(o + j) - mu) * rs;
+                dGamma[j] += gy.getFlat(o + j) * xhat;
+                dBeta[j] += gy.getFlat(o + j);
+            }
             for (int j = 0; j < n; j++) {
                 double xhat = (x.getFlat(o + j) - mu) * rs;
                 double g = gy.getFlat(o + j) * gamma.getFlat(j);
                 gx.setFlat(o + j, rs * (g - sumG / n - xhat * sumGX / n));
             }
-            for (int j = 0; j < n; j++) {
-                double xhat = (x.getFlat(o + j) - mu) * rs;
-                if (gGamma != null) gGamma.setFlat(j, gGamma.getFlat(j) + gy.getFlat(o + j) * xhat);
-                if (gBeta != null) gBeta.setFlat(j, gBeta.getFlat(j) + gy.getFlat(o + j));
-            }
+        }
+        for (int j = 0; j < n; j++) {
+            if (gGamma != null) gGamma.setFlat(j, gGamma.getFlat(j) + dGamma[j]);
+            if (gBeta != null) gBeta.setFlat(j, gBeta.getFlat(j) + dBeta[j]);
         }
     }
 
     // ---------------------------------------------------------------- reductions, losses
 
     @Override public void sumRows(Tensor x, Tensor out, boolean accumulate) {
+        OpChecks.divides("sumRows", x, out);
         int n = (int) out.numel();
-        if (x.numel() % n != 0) throw new IllegalArgumentException(out + " does not divide " + x);
         long rows = x.numel() / n;
         for (int j = 0; j < n; j++) {
             double s = accumulate ? out.getFlat(j) : 0;
@@ -188,7 +194,8 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public double crossEntropySoft(Tensor logits, Tensor targets, Tensor grad, float gradScale) {
-        checkNumel(logits, targets);
+        OpChecks.numel("crossEntropySoft", logits, targets);
+        if (grad != null) OpChecks.numel("crossEntropySoft", logits, grad);
         int n = logits.dim(-1), rows = logits.rows();
         double total = 0;
         for (int r = 0; r < rows; r++) {
@@ -217,6 +224,7 @@ public class ReferenceBackend implements Backend {
     // ---------------------------------------------------------------- layout
 
     @Override public void patchify(Tensor images, int p, Tensor patches) {
+        OpChecks.patches("patchify", images, p, patches);
         int bs = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
         int gh = h / p, gw = w / p;
         for (int b = 0; b < bs; b++)
@@ -232,6 +240,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void unpatchify(Tensor patches, int p, Tensor images) {
+        OpChecks.patches("unpatchify", images, p, patches);
         int bs = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
         int gh = h / p, gw = w / p;
         fill(images, 0f);
@@ -248,6 +257,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void concatLast(Tensor[] parts, Tensor out) {
+        OpChecks.parts("concatLast", parts, out);
         int total = out.dim(-1), rows = out.rows();
         int col = 0;
         for (Tensor part : parts) {
@@ -260,6 +270,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void splitLast(Tensor in, Tensor[] parts) {
+        OpChecks.parts("splitLast", parts, in);
         int total = in.dim(-1), rows = in.rows();
         int col = 0;
         for (Tensor part : parts) {
@@ -272,6 +283,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void splitHeads(Tensor x, int heads, Tensor out) {
+        OpChecks.heads("splitHeads", x, heads, out);
         int bs = x.dim(0), nt = x.dim(1), d = x.dim(2) / heads;
         for (int b = 0; b < bs; b++)
             for (int t = 0; t < nt; t++)
@@ -282,6 +294,8 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override public void mergeHeads(Tensor x, Tensor out) {
+        OpChecks.rank("mergeHeads", "split heads", x, 4);
+        OpChecks.heads("mergeHeads", out, x.dim(1), x);
         int bs = x.dim(0), heads = x.dim(1), nt = x.dim(2), d = x.dim(3);
         for (int b = 0; b < bs; b++)
             for (int t = 0; t < nt; t++)
@@ -294,12 +308,13 @@ public class ReferenceBackend implements Backend {
     // ---------------------------------------------------------------- regularisation
 
     @Override public void dropoutMask(float p, long seed, Tensor mask) {
+        OpChecks.probability("dropoutMask", p);
         double keep = 1.0 / (1.0 - p);
         for (long i = 0; i < mask.numel(); i++) mask.setFlat(i, Rng.uniformAt(seed, i) >= p ? keep : 0);
     }
 
     @Override public void scaleSamples(Tensor x, Tensor sampleScale, Tensor y) {
-        checkNumel(x, y);
+        checkScaleSamples(x, sampleScale, y);
         int bs = x.dim(0);
         long per = x.numel() / bs;
         for (int b = 0; b < bs; b++) {
@@ -312,6 +327,7 @@ public class ReferenceBackend implements Backend {
 
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                 float eps, float weightDecay, int step) {
+        checkAdamw(param, grad, m, v, step);
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         for (long i = 0; i < param.numel(); i++) {
             double p = param.getFlat(i), g = grad.getFlat(i);
@@ -325,8 +341,35 @@ public class ReferenceBackend implements Backend {
         }
     }
 
-    protected static void checkNumel(Tensor a, Tensor b) {
-        if (a.numel() != b.numel())
-            throw new IllegalArgumentException("element counts differ: " + a + " vs " + b);
+    protected static void checkNumel(Tensor a, Tensor b) { OpChecks.numel("op", a, b); }
+
+    // ---- argument checks of the multi-tensor ops (shared with the CPU backend)
+
+    protected static void checkLayerNorm(String op, Tensor x, Tensor gamma, Tensor y, Tensor mean, Tensor rstd) {
+        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least one axis, got " + x);
+        OpChecks.numel(op, x, y);
+        OpChecks.length(op, "gamma", gamma, x.dim(-1));
+        OpChecks.length(op, "mean", mean, x.dim(-1) == 0 ? 0 : x.rows());
+        OpChecks.length(op, "rstd", rstd, x.dim(-1) == 0 ? 0 : x.rows());
+    }
+
+    protected static void checkLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
+                                                 Tensor gx, Tensor gGamma, Tensor gBeta) {
+        checkLayerNorm("layerNormBackward", x, gamma, gx, mean, rstd);
+        OpChecks.numel("layerNormBackward", x, gy);
+        if (gGamma != null) OpChecks.length("layerNormBackward", "gGamma", gGamma, x.dim(-1));
+        if (gBeta != null) OpChecks.length("layerNormBackward", "gBeta", gBeta, x.dim(-1));
+    }
+
+    protected static void checkScaleSamples(Tensor x, Tensor sampleScale, Tensor y) {
+        if (x.rank() == 0) throw new IllegalArgumentException("scaleSamples: x must have a batch axis, got " + x);
+        OpChecks.numel("scaleSamples", x, y);
+        OpChecks.length("scaleSamples", "sampleScale", sampleScale, x.dim(0));
+    }
+
+    protected static void checkAdamw(Tensor param, Tensor grad, Tensor m, Tensor v, int step) {
+        OpChecks.numel("adamw", param, grad, m);
+        OpChecks.numel("adamw", param, v);
+        if (step < 1) throw new IllegalArgumentException("adamw: step counts from 1, got " + step);
     }
 }
