@@ -14,24 +14,19 @@ import org.nvit.engine.Tensor;
 /**
  * Forward logits, loss and every parameter gradient against an independent float64 PyTorch reference
  * (tests/fixtures/make_model_fixtures.py): a uniform DeiT-shaped model, a distilled one and a ragged one whose blocks
- * all differ (qk != v in some, a fixed attention scale, eps 1e-5).
+ * all differ (qk != v in some, a fixed attention scale, eps 1e-5). F64 agrees to ~1e-15 except where the
+ * Backend passes a scalar as float (the ragged model's scale 0.3f differs from 0.3 by 4e-8 relative), hence 1e-6.
  */
 class ReferenceFixtureTest {
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"uniform, F64, 1e-5", "distilled, F64, 1e-5", "ragged, F64, 1e-5",
-                "uniform, F32, 2e-3", "distilled, F32, 2e-3", "ragged, F32, 2e-3"})
+    @CsvSource({"uniform, F64, 1e-6", "distilled, F64, 1e-6", "ragged, F64, 1e-6",
+                "uniform, F32, 1e-4", "distilled, F32, 1e-4", "ragged, F32, 1e-4"})
     void matchesPyTorch(String name, DType dtype, double rel) throws IOException {
         FixtureFile fx = new FixtureFile("/model-fixtures/model_" + name + ".safetensors");
         VisionTransformer m = new VisionTransformer(fx.config, 99, dtype);
         m.loadStateDict(fx.withPrefix("param."));
-        VisionTransformer.Output out;
-        try {
-            out = m.forward(Var.constant(fx.get("images").to(dtype)), true, 0.0, null);
-        } catch (UnsupportedOperationException notYet) { // TEMPORARY until branch autograd is merged
-            org.junit.jupiter.api.Assumptions.abort("autograd ops not merged yet");
-            return;
-        }
+        VisionTransformer.Output out = m.forward(Var.constant(fx.get("images").to(dtype)), true, 0.0, null);
         int[] labels = fx.labels();
         Var loss = F.crossEntropy(out.cls(), labels, 0);
         if (out.dist() != null) loss = F.weightedSum(loss, 0.5, F.crossEntropy(out.dist(), labels, 0), 0.5);
@@ -68,9 +63,7 @@ class ReferenceFixtureTest {
         FixtureFile fx = new FixtureFile("/model-fixtures/model_" + name + ".safetensors");
         VisionTransformer m = new VisionTransformer(fx.config, 99, DType.F64);
         m.loadStateDict(fx.withPrefix("param."));
-        Tensor got;
-        try { got = m.predict(fx.get("images")); }
-        catch (UnsupportedOperationException notYet) { org.junit.jupiter.api.Assumptions.abort("autograd not merged"); return; }
+        Tensor got = m.predict(fx.get("images"));
         Tensor cls = fx.get("logits_cls");
         Tensor expect = cls.copy();
         if (fx.config.distilled()) {

@@ -89,6 +89,25 @@ class VisionTransformerTest {
         assertTrue(e.getMessage().contains("[2, 1, 8, 8]"), e.getMessage());
     }
 
+    @Test void dropPathOnlyWhenTrainingAndSeeded() {
+        VisionTransformer m = new VisionTransformer(RAGGED, 3, DType.F64);
+        Tensor x = Tensor.randn(DType.F64, new org.nvit.engine.Rng(5), 1, 8, 3, 8, 8);
+        Tensor eval = m.forward(Var.constant(x), false, 0.5, null).cls().value();
+        Tensor noRate = m.forward(Var.constant(x), true, 0.0, null).cls().value();
+        Tensor a = m.forward(Var.constant(x), true, 0.5, new org.nvit.engine.Rng(11)).cls().value();
+        Tensor b = m.forward(Var.constant(x), true, 0.5, new org.nvit.engine.Rng(11)).cls().value();
+        assertEquals(0, maxDiff(eval, noRate));
+        assertEquals(0, maxDiff(a, b));
+        assertTrue(maxDiff(a, eval) > 1e-6, "drop-path with rate 0.5 changed nothing");
+        assertThrows(IllegalArgumentException.class, () -> m.forward(Var.constant(x), true, 0.5, null));
+    }
+
+    static double maxDiff(Tensor a, Tensor b) {
+        double m = 0;
+        for (long i = 0; i < a.numel(); i++) m = Math.max(m, Math.abs(a.getFlat(i) - b.getFlat(i)));
+        return m;
+    }
+
     static double std(Tensor t) {
         double s = 0, s2 = 0;
         for (long i = 0; i < t.numel(); i++) { double v = t.getFlat(i); s += v; s2 += v * v; }
