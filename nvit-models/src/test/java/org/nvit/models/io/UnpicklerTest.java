@@ -20,7 +20,7 @@ class UnpicklerTest {
     };
 
     /** A tiny pickle assembler: ints are opcodes or raw bytes, strings are written as BINUNICODE. */
-    private static byte[] p(Object... parts) {
+    static byte[] p(Object... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0x80);
         out.write(2);
@@ -37,7 +37,7 @@ class UnpicklerTest {
         return out.toByteArray();
     }
 
-    private static byte[] global(String module, String name) {
+    static byte[] global(String module, String name) {
         return ("c" + module + "\n" + name + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
