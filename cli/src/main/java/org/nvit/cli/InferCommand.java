@@ -8,10 +8,10 @@ import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
-import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
 import org.nvit.models.io.Safetensors;
+import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,11 +23,11 @@ import picocli.CommandLine.Option;
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = "Logits of a checkpoint on images read from a safetensors file.")
 public final class InferCommand implements Callable<Integer> {
-    static final String CONFIG_KEY = "nvit.config";
-
-    @Option(names = "--checkpoint", required = true, description = "model weights (.safetensors with nvit.config metadata)")
+    @Option(names = "--checkpoint", required = true,
+            description = "model weights: our .safetensors, timm's, or a DeiT/NViT PyTorch checkpoint")
     Path checkpoint;
-    @Option(names = "--model", description = "preset name, for weight files without nvit.config metadata") String model;
+    @Option(names = "--heads", description = "heads per block (\"12\" or \"4,6,..\") for files without a stored config")
+    String heads;
     @Option(names = "--input", required = true, description = "safetensors file with a float tensor 'images' [B, C, H, W]")
     Path input;
     @Option(names = "--output", required = true, description = "safetensors file to write the logits to") Path output;
@@ -35,14 +35,10 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-        Safetensors.Contents ck = Safetensors.read(checkpoint);
-        String json = ck.metadata() == null ? null : ck.metadata().get(CONFIG_KEY);
-        VitConfig cfg;
-        if (model != null) cfg = Presets.byName(model);
-        else if (json != null) cfg = VitConfig.fromJson(json);
-        else throw new IllegalArgumentException(checkpoint + " has no '" + CONFIG_KEY + "' metadata; name its architecture with --model");
+        WeightFiles.Loaded ck = WeightFiles.load(checkpoint, HeadsOption.parse(heads));
+        VitConfig cfg = ck.config();
         VisionTransformer net = new VisionTransformer(cfg, 0);
-        net.loadStateDict(ck.tensors());
+        net.loadStateDict(ck.stateDict());
 
         Tensor images = Safetensors.read(input).tensors().get("images");
         if (images == null) throw new IllegalArgumentException(input + " has no tensor named 'images'");
@@ -70,7 +66,7 @@ public final class InferCommand implements Callable<Integer> {
             result.put("logits_cls", cls);
             result.put("logits_dist", dist);
         }
-        Safetensors.write(output, result, Map.of(CONFIG_KEY, cfg.toJson()));
+        Safetensors.write(output, result, Map.of(WeightFiles.CONFIG_KEY, cfg.toJson()));
         System.out.printf("wrote logits of %d images (%d classes) to %s%n", n, k, output);
         return 0;
     }
