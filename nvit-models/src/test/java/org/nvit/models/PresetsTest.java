@@ -42,7 +42,8 @@ class PresetsTest {
         assertEquals(50, b.numTokens());
         assertTrue(Presets.byName("vit_fmnist_tiny_distilled").distilled());
         // the main job must fit one epoch in ~1-2 minutes: keep it well under the baseline's cost
-        assertTrue(ModelStats.macs(Presets.byName("vit_fmnist_tiny")) < 40_000_000L);
+        long macs = ModelStats.macs(Presets.byName("vit_fmnist_tiny"));
+        assertTrue(macs > 10_000_000L && macs < 25_000_000L, "vit_fmnist_tiny MACs " + macs);
     }
 
     @Test void everyListedNameResolvesAndRoundTripsThroughJson() {
