@@ -48,7 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (resume != null) {
-            Trainer.resume(java.nio.file.Path.of(resume), epochs == null ? 0 : epochs).run();
+            Trainer.resume(java.nio.file.Path.of(resume), epochs == null ? 0 : epochs, maxSteps).run();
             return 0;
         }
         TrainOptions o = new TrainOptions();

@@ -10,7 +10,8 @@ import org.nvit.models.VisionTransformer.Output;
  * its two heads' losses). With a teacher (its logits are constants): base = CE(cls, targets) and
  * <ul>
  *   <li>hard: (1 - alpha) base + alpha CE(dist head, argmax teacher);</li>
- *   <li>soft: (1 - alpha) base + alpha KL(teacher / tau || dist head / tau) tau^2.</li>
+ *   <li>soft: (1 - alpha) base + alpha KL(teacher / tau || dist head / tau) tau^2 / classes (DeiT divides the summed
+ *       KL by batch x classes, i.e. the per-sample KL by the class count).</li>
  * </ul>
  * A student without a dist head distils through its cls head.
  */
@@ -25,7 +26,7 @@ public record DistillationLoss(String type, double alpha, double tau) {
         Var student = out.dist() != null ? out.dist() : out.cls();
         Var distill = switch (type) {
             case "hard" -> F.crossEntropy(student, argmax(teacherLogits), 0);
-            case "soft" -> F.klDiv(student, teacherLogits, tau);
+            case "soft" -> F.scale(F.klDiv(student, teacherLogits, tau), 1.0 / teacherLogits.dim(-1));
             default -> throw new IllegalArgumentException("unknown distillation type '" + type + "': use none, soft or hard");
         };
         return F.weightedSum(base, 1 - alpha, distill, alpha);

@@ -83,18 +83,22 @@ public final class Trainer {
             opt.loadState(resume.optimizer());
             if (ema != null && resume.ema() != null) ema.load(resume.ema());
             pos = resume.position();
-            metrics.load(pos.epoch() + (pos.batch() > 0 ? 1 : 0));
+            metrics.load(pos.epoch());
         } else {
             pos = new TrainCheckpoint.Position(0, 0, 0, -1, o.seed);
         }
     }
 
-    /** Continues the run saved in dir/last.ckpt; epochs > 0 extends or shortens the run. */
-    public static Trainer resume(Path dir, int epochs) throws IOException {
+    /**
+     * Continues the run saved in dir/last.ckpt with its saved options; epochs > 0 extends or shortens the run and
+     * maxSteps (0 = none) bounds this invocation, as --max-steps does for a fresh one.
+     */
+    public static Trainer resume(Path dir, int epochs, long maxSteps) throws IOException {
         TrainCheckpoint.Loaded l = TrainCheckpoint.load(dir.resolve("last.ckpt"));
         TrainOptions opts = l.options();
         opts.output = dir.toString();
         if (epochs > 0) opts.epochs = epochs;
+        opts.maxSteps = maxSteps;
         Trainer t = new Trainer(opts, l);
         System.err.printf("resumed from %s at epoch %d, batch %d (step %d)%n", dir.resolve("last.ckpt"),
                 l.position().epoch() + 1, l.position().batch(), l.position().step());
