@@ -29,6 +29,8 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("IN and OUT are the same file; choose another output path");
+        if (!out.getFileName().toString().endsWith(".safetensors"))
+            throw new IllegalArgumentException("OUT must be a .safetensors file (convert writes safetensors), got " + out);
         WeightFiles.Loaded m = WeightFiles.load(in, HeadsOption.parse(heads));
         WeightFiles.export(out, m.config(), m.stateDict());
         spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d parameters, depth %d, embed %d%s%n", out,

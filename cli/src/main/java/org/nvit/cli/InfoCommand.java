@@ -42,7 +42,8 @@ public final class InfoCommand implements Callable<Integer> {
             BlockSpec b = c.blocks().get(i);
             out.printf("%5d  %5d  %7d  %6d  %d%n", i, b.heads(), b.qkDim(), b.vDim(), b.mlpDim());
         }
-        for (Map.Entry<String, Object> e : m.extras().entrySet()) out.printf("extra       %s = %s%n", e.getKey(), brief(e.getValue()));
+        for (Map.Entry<String, Object> e : m.extras().entrySet())
+            if (!e.getKey().equals(WeightFiles.CONFIG_KEY)) out.printf("extra       %s = %s%n", e.getKey(), brief(e.getValue()));
         out.flush();
         return 0;
     }

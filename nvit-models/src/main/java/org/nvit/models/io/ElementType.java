@@ -3,7 +3,6 @@ package org.nvit.models.io;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Locale;
 
 /**
  * Element types found in weight files, with their byte width and decoding into float32. Integer and bool types are
@@ -85,5 +84,4 @@ enum ElementType {
         };
     }
 
-    String lower() { return name().toLowerCase(Locale.ROOT); }
 }

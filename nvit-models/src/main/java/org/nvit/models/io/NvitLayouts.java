@@ -18,13 +18,13 @@ final class NvitLayouts {
     static Tensor headMajor(String key, Tensor t, Tensor headMask) {
         boolean weight = key.endsWith(".weight");
         if (t.rank() == (weight ? 2 : 1)) {
-            if (headMask != null) throw new IllegalArgumentException("'" + key + "' is dense but the block has a head_mask");
+            if (headMask != null) throw new StateDictException("'" + key + "' is dense but the block has a head_mask");
             return t;
         }
-        if (t.rank() != (weight ? 3 : 2)) throw new IllegalArgumentException("'" + key + "' has unexpected shape " + Shape.str(t.shape()));
+        if (t.rank() != (weight ? 3 : 2)) throw new StateDictException("'" + key + "' has unexpected shape " + Shape.str(t.shape()));
         int q = t.dim(0), h = t.dim(-1), e = weight ? t.dim(1) : 1;
         if (headMask != null && headMask.numel() != h)
-            throw new IllegalArgumentException("head_mask of '" + key + "' has " + headMask.numel() + " entries for " + h + " heads");
+            throw new StateDictException("head_mask of '" + key + "' has " + headMask.numel() + " entries for " + h + " heads");
         float[] out = new float[h * q * e];
         for (int hh = 0; hh < h; hh++) {
             double m = headMask == null ? 1.0 : headMask.getFlat(hh);
@@ -37,7 +37,7 @@ final class NvitLayouts {
     /** Attention projection: dense [E, H*v] passes through; sparse (E, v, H) becomes {@code 'e v h -> e (h v)'}. */
     static Tensor projColumns(String key, Tensor t) {
         if (t.rank() == 2) return t;
-        if (t.rank() != 3) throw new IllegalArgumentException("'" + key + "' has unexpected shape " + Shape.str(t.shape()));
+        if (t.rank() != 3) throw new StateDictException("'" + key + "' has unexpected shape " + Shape.str(t.shape()));
         int e = t.dim(0), v = t.dim(1), h = t.dim(2);
         float[] out = new float[e * h * v];
         for (int r = 0; r < e; r++)
@@ -51,7 +51,7 @@ final class NvitLayouts {
         int e = t.dim(0), k = t.dim(1);
         int p = (int) Math.round(Math.sqrt((double) k / inChans));
         if (inChans < 1 || p * p * inChans != k)
-            throw new IllegalArgumentException("patch_embed.proj.weight " + Shape.str(t.shape()) + " is not a 1x1 conv over p*p*"
+            throw new StateDictException("patch_embed.proj.weight " + Shape.str(t.shape()) + " is not a 1x1 conv over p*p*"
                     + inChans + " inputs");
         float[] out = new float[e * k];
         for (int r = 0; r < e; r++)

@@ -60,6 +60,8 @@ public final class PthReader {
             throw e.getMessage().startsWith(name) ? e : new WeightFileException(name + e.getMessage(), e);
         } catch (ZipException e) {
             throw new WeightFileException(path + " is a corrupt zip archive: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new WeightFileException("cannot read " + path + " as a zip archive (" + e + ")", e);
         }
     }
 
@@ -76,6 +78,8 @@ public final class PthReader {
         private final Path path;
         private final Map<String, StorageRef> refs = new HashMap<>();
         private final Map<String, CpuStorage> loaded = new HashMap<>();
+        /** Elements that strided or partial views may copy in all: a lying file cannot make us allocate without bound. */
+        private long copyBudget;
         private String prefix;
         private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
 
@@ -83,6 +87,7 @@ public final class PthReader {
             this.zip = zip;
             this.fileSize = fileSize;
             this.path = path;
+            this.copyBudget = 2 * fileSize + (1 << 20);
         }
 
         Map<String, Object> load() throws IOException {
@@ -141,8 +146,12 @@ public final class PthReader {
                 throw bad("tensor " + Arrays.toString(size) + " at offset " + offset + " runs past storage " + ref.key()
                         + " of " + ref.numel() + " elements");
             CpuStorage s = storageData(ref);
-            if (contiguous(size, stride)) {
-                if (offset == 0 && numel == ref.numel()) return new Tensor(s, 0, size);
+            if (numel == 0) return Tensor.zeros(size);
+            boolean contiguous = contiguous(size, stride);
+            if (contiguous && offset == 0 && numel == ref.numel()) return new Tensor(s, 0, size);
+            copyBudget -= numel;
+            if (copyBudget < 0) throw bad("tensor views copy more elements than the file could hold (corrupt sizes or strides)");
+            if (contiguous) {
                 float[] a = Arrays.copyOfRange(s.floats(), (int) offset, (int) (offset + numel));
                 return Tensor.of(a, size);
             }

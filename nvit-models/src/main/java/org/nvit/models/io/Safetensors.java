@@ -183,9 +183,13 @@ public final class Safetensors {
             writeFully(ch, head.flip());
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (Tensor t : tensors.values()) {
-                for (long i = 0, n = t.numel(); i < n; i++) {
+                float[] a = t.toFloatArray();
+                for (int i = 0; i < a.length; ) {
+                    int n = Math.min(a.length - i, buf.remaining() / 4);
+                    buf.asFloatBuffer().put(a, i, n);
+                    buf.position(buf.position() + 4 * n);
+                    i += n;
                     if (!buf.hasRemaining()) { writeFully(ch, buf.flip()); buf.clear(); }
-                    buf.putFloat((float) t.getFlat(i));
                 }
             }
             writeFully(ch, buf.flip());

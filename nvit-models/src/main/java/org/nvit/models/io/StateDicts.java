@@ -49,9 +49,9 @@ public final class StateDicts {
         }
         Map<String, Tensor> sd = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : ((Map<?, ?>) chosen).entrySet()) {
-            if (!(e.getKey() instanceof String k)) throw new IllegalArgumentException("state dict key " + e.getKey() + " in " + where + " is not a string");
+            if (!(e.getKey() instanceof String k)) throw new StateDictException("state dict key " + e.getKey() + " in " + where + " is not a string");
             if (!(e.getValue() instanceof Tensor t))
-                throw new IllegalArgumentException("entry '" + k + "' of " + where + " is a " + Unpickler.typeName(e.getValue())
+                throw new StateDictException("entry '" + k + "' of " + where + " is a " + Unpickler.typeName(e.getValue())
                         + ", not a tensor (no 'model' or 'state_dict' entry found)");
             sd.put(k, t);
         }
@@ -84,7 +84,7 @@ public final class StateDicts {
             Matcher q = NVIT_QKV.matcher(k), p = NVIT_PROJ.matcher(k);
             if (k.endsWith(".attn.qkv.token_mask")) {
                 for (long i = 0; i < t.numel(); i++)
-                    if (t.getFlat(i) != 1.0) throw new IllegalArgumentException("'" + k + "' is not all ones; NViT token masks "
+                    if (t.getFlat(i) != 1.0) throw new StateDictException("'" + k + "' is not all ones; NViT token masks "
                             + "other than ones are not supported yet (they scale q, k, v per token)");
             } else if (k.endsWith(".attn.qkv.head_mask.weight")) {
                 // folded into Q, K, V below
@@ -181,7 +181,7 @@ public final class StateDicts {
         }
         for (String k : sd.keySet()) if (!want.containsKey(k)) problems.add("unexpected tensor '" + k + "'");
         if (!problems.isEmpty())
-            throw new IllegalArgumentException("weights do not match the model config: " + problems.getFirst()
+            throw new StateDictException("weights do not match the model config: " + problems.getFirst()
                     + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
         return out;
     }

@@ -56,6 +56,7 @@ final class Unpickler {
 
     static final Set<String> ALLOWED = Set.of(
             "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
+            "torch._utils._rebuild_parameter_with_state",
             "torch._tensor._rebuild_from_type_v2", "torch.nn.parameter.Parameter", "torch.Tensor",
             "argparse.Namespace", "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage",
             "torch.DoubleStorage", "torch.LongStorage", "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage",
@@ -63,6 +64,9 @@ final class Unpickler {
             "torch.float64", "torch.int64", "torch.int32", "torch.uint8", "torch.bool");
 
     private static final Object MARK = new Object();
+    /** Far above any checkpoint's pickle (a few thousand values), far below what would exhaust the heap. */
+    private static final long MAX_PUSHES = 20_000_000;
+    private long pushes;
 
     private final byte[] in;
     private final TorchHooks hooks;
@@ -116,12 +120,12 @@ final class Unpickler {
                 case 0x8b -> push(longLE(len32()));                     // LONG4
                 case 'G' -> push(Double.longBitsToDouble(bigEndianLong()));
                 case 'X' -> push(utf8(len32()));                        // BINUNICODE
-                case 0x8c -> push(utf8(u8()));                          // SHORT_BINUNICODE
+                case 0x8c -> push(utf8(len(u8())));                          // SHORT_BINUNICODE
                 case 0x8d -> push(utf8(len64()));                       // BINUNICODE8
                 case 'T' -> push(latin1(len32()));                      // BINSTRING
-                case 'U' -> push(latin1(u8()));                         // SHORT_BINSTRING
+                case 'U' -> push(latin1(len(u8())));                         // SHORT_BINSTRING
                 case 'B' -> push(bytes(len32()));                       // BINBYTES
-                case 'C' -> push(bytes(u8()));                          // SHORT_BINBYTES
+                case 'C' -> push(bytes(len(u8())));                          // SHORT_BINBYTES
                 case 0x8e -> push(bytes(len64()));                      // BINBYTES8
                 case 'q' -> memo.put((long) u8(), peek());              // BINPUT
                 case 'r' -> memo.put((long) i32() & 0xffffffffL, peek());  // LONG_BINPUT
@@ -165,7 +169,7 @@ final class Unpickler {
                         + " and stride " + java.util.Arrays.toString(stride) + " differ in rank");
                 return hooks.tensor(args.get(0), integer(args.get(1), "storage offset"), size, stride);
             }
-            case "torch._utils._rebuild_parameter" -> {
+            case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> {
                 if (args.isEmpty()) throw bad("_rebuild_parameter without arguments");
                 return args.get(0);
             }
@@ -200,7 +204,10 @@ final class Unpickler {
 
     // ---- stack and memo ----
 
-    private void push(Object o) { stack.add(o); }
+    private void push(Object o) throws WeightFileException {
+        if (++pushes > MAX_PUSHES) throw bad("pickle builds more than " + MAX_PUSHES + " values; not a weight file");
+        stack.add(o);
+    }
 
     private Object pop() throws WeightFileException {
         if (stack.isEmpty() || stack.getLast() == MARK) throw bad("pickle stack underflow at byte " + pos);

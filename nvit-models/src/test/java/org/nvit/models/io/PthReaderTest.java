@@ -51,6 +51,15 @@ class PthReaderTest {
         assertEquals(0, t.get("empty").numel());
     }
 
+    @Test void parametersAreTensorsAndHugeIntegersAreRefused() throws Exception {
+        Map<String, Tensor> t = tensors(PthReader.read(Fixtures.copy("param.pth", dir)));
+        Fixtures.assertMatches("param.pth", t);
+        assertEquals(-1.5, t.get("p").get(0, 0));
+        Path big = Fixtures.copy("bigint.pth", dir);
+        String m = assertThrows(WeightFileException.class, () -> PthReader.read(big)).getMessage();
+        assertTrue(m.contains("1099511627776 is not exactly representable as float32"), m);
+    }
+
     @Test void trainingCheckpointKeepsOtherEntriesAndTreatsNamespaceInertly() throws Exception {
         Map<String, Object> e = PthReader.read(Fixtures.copy("wrapped.pth", dir));
         assertEquals(List.of("model", "epoch", "args"), List.copyOf(e.keySet()));

@@ -20,7 +20,7 @@ class UnpicklerTest {
     };
 
     /** A tiny pickle assembler: ints are opcodes or raw bytes, strings are written as BINUNICODE. */
-    private static byte[] p(Object... parts) {
+    static byte[] p(Object... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0x80);
         out.write(2);
@@ -37,7 +37,7 @@ class UnpicklerTest {
         return out.toByteArray();
     }
 
-    private static byte[] global(String module, String name) {
+    static byte[] global(String module, String name) {
         return ("c" + module + "\n" + name + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -83,6 +83,40 @@ class UnpicklerTest {
         Unpickler.Opaque o = (Unpickler.Opaque) r;
         assertEquals("argparse.Namespace", o.type);
         assertEquals(Map.of("lr", 5L), o.state);
+    }
+
+    /** Random programs over the opcode vocabulary: every one ends in a value or a WeightFileException, quickly. */
+    @Test void randomOpcodeSequencesNeverEscape() {
+        Unpickler.TorchHooks dummy = new Unpickler.TorchHooks() {
+            @Override public Object storage(String t, String k, long n) { return "S"; }
+            @Override public Object tensor(Object s, long o, int[] size, long[] stride) { return "T"; }
+        };
+        int[] ops = {'(', ')', 't', 0x85, 0x86, 0x87, ']', 'l', 'a', 'e', '}', 'd', 's', 'u', 0x8f, 0x90, 0x91, 'N', 0x88,
+                0x89, 'K', 'M', 'J', 0x8a, 'G', 'X', 0x8c, 'T', 'U', 'B', 'C', 'q', 'r', 0x94, 'h', 'j', '0', '1', '2',
+                'Q', 'R', 0x81, 'b', '.', 0x95};
+        byte[][] globals = {global("collections", "OrderedDict"), global("torch._utils", "_rebuild_tensor_v2"),
+                global("torch", "FloatStorage"), global("argparse", "Namespace"), global("torch._utils", "_rebuild_parameter")};
+        java.util.Random rng = new java.util.Random(42);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            for (int c = 0; c < 5000; c++) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                out.write(0x80);
+                out.write(2);
+                int len = 1 + rng.nextInt(60);
+                for (int i = 0; i < len; i++) {
+                    if (rng.nextInt(8) == 0) { out.writeBytes(globals[rng.nextInt(globals.length)]); continue; }
+                    out.write(ops[rng.nextInt(ops.length)]);
+                    for (int k = rng.nextInt(3); k > 0; k--) out.write(rng.nextInt(10) == 0 ? rng.nextInt(256) : rng.nextInt(4));   // mostly small operands
+                }
+                try {
+                    Unpickler.load(out.toByteArray(), dummy);
+                } catch (WeightFileException e) {
+                    assertTrue(e.getMessage() != null && !e.getMessage().contains("\n"));
+                } catch (RuntimeException e) {
+                    throw new AssertionError("case " + c + " escaped with " + e, e);
+                }
+            }
+        });
     }
 
     @Test void malformedPicklesGiveClearErrors() {
