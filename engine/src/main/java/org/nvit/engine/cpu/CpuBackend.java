@@ -1,5 +1,9 @@
 package org.nvit.engine.cpu;
 
+import org.nvit.engine.CpuStorage;
+import org.nvit.engine.DType;
+import org.nvit.engine.Tensor;
+import org.nvit.engine.cpu.gemm.Sgemm;
 import org.nvit.engine.ref.ReferenceBackend;
 
 /**
@@ -14,4 +18,17 @@ public class CpuBackend extends ReferenceBackend {
     protected CpuBackend() {}
 
     @Override public String name() { return "cpu"; }
+
+    @Override public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                               float alpha, Tensor a, int lda, long strideA,
+                               Tensor b, int ldb, long strideB,
+                               float beta, Tensor c, int ldc, long strideC, int batch) {
+        if (isCpuF32(a) && isCpuF32(b) && isCpuF32(c))
+            Sgemm.gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+        else super.gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+    }
+
+    private static boolean isCpuF32(Tensor t) {
+        return t.dtype() == DType.F32 && t.storage() instanceof CpuStorage;
+    }
 }
