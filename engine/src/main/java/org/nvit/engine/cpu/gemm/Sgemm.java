@@ -6,7 +6,7 @@ import org.nvit.engine.cpu.CpuPool;
 /**
  * Single-precision strided-batched GEMM on float arrays (the contract of {@code Backend.gemm}), organised like BLIS:
  * op(B) is packed into NR-column panels, op(A) into MR-row panels per (MC x KC) block, and {@link MicroKernel} updates
- * one MR x NR tile of C per call. Large single matrices share one packed B and split the C tile grid over the pool;
+ * one MR x NR tile of C per call. Large single matrices split C into row or column blocks over the pool;
  * batches of small matrices (attention) split over the batch; tiny products skip packing altogether.
  */
 public final class Sgemm {
@@ -16,8 +16,6 @@ public final class Sgemm {
     static final long PARALLEL_MACS = 1L << 19;
     /** Below this many multiply-adds per matrix, a plain loop beats packing. */
     static final long TINY_MACS = 4096;
-    /** Largest shared packed B (floats); wider B is processed in column slabs of this size. */
-    static final int SHARED_B_MAX = 1 << 22;
 
     /** {@code Backend.gemm} on CPU F32 tensors: offsets and strides count elements of each view. */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -92,49 +90,33 @@ public final class Sgemm {
         }
     }
 
-    /** One matrix on the calling thread: B packed (in column slabs if wide) into the thread's own buffer. */
+    /** One matrix on the calling thread. */
     static void packed(boolean transA, boolean transB, int m, int n, int k, float alpha,
                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float beta, float[] c, int cOff, int ldc, Workspace ws) {
-        int slab = slabWidth(n, k);
-        for (int jb = 0; jb < n; jb += slab) {
-            int nc = Math.min(slab, n - jb);
-            float[] bp = ws.b(Tiles.roundUp(nc, Tiles.NR) * k);
-            Packing.packB(transB, b, bOff, ldb, 0, k, jb, nc, bp, 0, k * Tiles.NR);
-            Macro.run(transA, k, alpha, a, aOff, lda, bp, jb, beta, c, cOff, ldc, 0, m, jb, jb + nc, ws);
-        }
+        Macro.run(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, 0, n, ws);
     }
 
-    /** One large matrix over the pool: B packed once (in parallel), then the C tile grid split into tasks. */
+    /**
+     * One large matrix over the pool. C is cut along its longer side, so the operand that every task must read in
+     * full is the smaller one: a wide C splits its columns (each task packs only its own part of B and reads A in
+     * place), a tall C splits its rows (each task packs all of B, which is then the small operand).
+     */
     static void parallel(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc) {
-        final int nr = Tiles.NR, mr = Tiles.MR;
-        int slab = slabWidth(n, k);
-        int target = 4 * CpuPool.threads();
-        for (int jb = 0; jb < n; jb += slab) {
-            final int jb0 = jb, nc = Math.min(slab, n - jb), panels = (nc + nr - 1) / nr;
-            float[] bp = Workspace.get().sharedB(panels * nr * k);
-            CpuPool.forRange(panels, (long) k * nr, (q0, q1) -> Packing.packB(transB, b, bOff, ldb, 0, k,
-                    jb0 + q0 * nr, Math.min(nc, q1 * nr) - q0 * nr, bp, q0 * nr * k, k * nr));
-            int mChunks = Math.min((m + mr - 1) / mr, target);
-            int rows = Tiles.roundUp((m + mChunks - 1) / mChunks, mr);
-            mChunks = (m + rows - 1) / rows;
-            int nChunks = Math.min(panels, (target + mChunks - 1) / mChunks);
-            int cols = Tiles.roundUp((nc + nChunks - 1) / nChunks, nr);
-            nChunks = (nc + cols - 1) / cols;
-            final int mc = mChunks, rw = rows, cl = cols;
-            CpuPool.forEachChunk(mChunks * nChunks, t -> {
-                int i0 = (t % mc) * rw, j0 = jb0 + (t / mc) * cl;
-                Macro.run(transA, k, alpha, a, aOff, lda, bp, jb0, beta, c, cOff, ldc,
-                        i0, Math.min(m, i0 + rw), j0, Math.min(jb0 + nc, j0 + cl), Workspace.get());
-            });
-        }
-    }
-
-    /** Widest column slab (a multiple of NR) whose packed B of full depth k fits {@link #SHARED_B_MAX}. */
-    private static int slabWidth(int n, int k) {
-        int panels = Math.max(1, SHARED_B_MAX / (k * Tiles.NR));
-        return (int) Math.min(Tiles.roundUp(n, Tiles.NR), (long) panels * Tiles.NR);
+        int threads = CpuPool.threads();
+        boolean splitN = n >= m;
+        int unit = splitN ? Tiles.NR : Tiles.MR, len = splitN ? n : m;
+        // more tasks than threads lets an idle worker steal from one slowed down by another process
+        int tasks = len >= 4 * threads * Tiles.MC ? 4 * threads : threads;
+        int step = Tiles.roundUp((len + tasks - 1) / tasks, unit);
+        int count = (len + step - 1) / step;
+        CpuPool.forEachChunk(count, t -> {
+            int from = t * step, to = Math.min(len, from + step);
+            Workspace ws = Workspace.get();
+            if (splitN) Macro.run(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, m, from, to, ws);
+            else Macro.run(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, from, to, 0, n, ws);
+        });
     }
 }
