@@ -13,7 +13,7 @@ public final class Sgemm {
     private Sgemm() {}
 
     /** Below this many multiply-adds in the whole call, everything runs on the calling thread. */
-    static final long PARALLEL_MACS = 1L << 19;
+    static final long PARALLEL_MACS = 1L << 21;
     /** Below this many multiply-adds per matrix, a plain loop beats packing. */
     static final long TINY_MACS = 4096;
 
