@@ -65,7 +65,7 @@ class SgemmTest {
 
     private static final int[][] SHAPES = {
             {1, 1, 1}, {7, 7, 7}, {1, 65, 31}, {17, 31, 33}, {33, 63, 65}, {63, 17, 1}, {65, 33, 197},
-            {197, 65, 64}, {31, 197, 17}, {8, 32, 256}, {16, 64, 300}, {9, 33, 257}, {511, 7, 33}, {2, 511, 63}};
+            {197, 65, 64}, {31, 197, 17}, {8, 32, 256}, {16, 64, 300}, {9, 33, 257}, {511, 7, 33}, {2, 511, 63}, {9, 600, 40}};
 
     @Test void allTransposesAllPathsOddSizes() {
         long seed = 1;
@@ -121,6 +121,23 @@ class SgemmTest {
                 double err = Math.abs(c.floats()[i * n + j] - s);
                 assertTrue(err <= 2 * k * u * abs, "(" + i + "," + j + ") err " + err + " > bound " + 2 * k * u * abs);
             }
+    }
+
+    /** Callers on different threads share the pool but must not share pack buffers. */
+    @Test void concurrentCallersGetCorrectResults() throws Exception {
+        Thread[] ts = new Thread[3];
+        Throwable[] err = new Throwable[ts.length];
+        for (int t = 0; t < ts.length; t++) {
+            final int id = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    for (int r = 0; r < 3; r++) check(Path.DISPATCH, id == 1, id == 2, 150 + id, 140, 90, 1f, 0f, 0, 1, 900 + 10 * id + r);
+                } catch (Throwable e) { err[id] = e; }
+            });
+            ts[t].start();
+        }
+        for (Thread t : ts) t.join();
+        for (Throwable e : err) if (e != null) throw new AssertionError(e);
     }
 
     @Test void alphaZeroOrEmptyDepthOnlyScalesC() {
