@@ -108,8 +108,9 @@ public final class Sgemm {
         int threads = CpuPool.threads();
         boolean splitN = n >= m;
         int unit = splitN ? Tiles.NR : Tiles.MR, len = splitN ? n : m;
-        // more tasks than threads lets an idle worker steal from one slowed down by another process
-        int tasks = len >= 4 * threads * Tiles.MC ? 4 * threads : threads;
+        // More tasks than threads let an idle worker steal from one slowed down by another process, but every
+        // row task packs all of B again: only very tall products (B packing < ~1 % of the work) get extra tasks.
+        int tasks = splitN ? threads : threads * Math.max(1, Math.min(4, m / 16384));
         int step = Tiles.roundUp((len + tasks - 1) / tasks, unit);
         int count = (len + step - 1) / step;
         CpuPool.forEachChunk(count, t -> {
