@@ -73,11 +73,14 @@ final class Packing {
                     }
                 }
             } else {
-                // B stored n x k: column j of op(B) is row j of storage, contiguous in depth
-                for (int jj = 0; jj < cols; jj++) {
-                    int src = bOff + (j0 + j + jj) * ldb + p0;
-                    int d = base + jj;
-                    for (int p = 0; p < kc; p++, d += nr) dst[d] = b[src + p];
+                // B stored n x k: column j of op(B) is row j of storage, contiguous in depth. Transpose in depth
+                // strips of 16 so the lines being read (NR rows) and written (16 panel rows) stay in L1.
+                for (int pb = 0; pb < kc; pb += 16) {
+                    int pe = Math.min(kc, pb + 16);
+                    for (int jj = 0; jj < cols; jj++) {
+                        int src = bOff + (j0 + j + jj) * ldb + p0;
+                        for (int p = pb, d = base + pb * nr + jj; p < pe; p++, d += nr) dst[d] = b[src + p];
+                    }
                 }
                 if (cols < nr) {
                     for (int p = 0; p < kc; p++) {
