@@ -3,6 +3,7 @@ package org.nvit.engine.cpu;
 import org.nvit.engine.DType;
 import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.cpu.gemm.Sgemm;
 import org.nvit.engine.ref.OpChecks;
 import org.nvit.engine.ref.ReferenceBackend;
 
@@ -19,6 +20,15 @@ public class CpuBackend extends ReferenceBackend {
     protected CpuBackend() {}
 
     @Override public String name() { return "cpu"; }
+
+    @Override public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                               float alpha, Tensor a, int lda, long strideA,
+                               Tensor b, int ldb, long strideB,
+                               float beta, Tensor c, int ldc, long strideC, int batch) {
+        if (f32(a, b, c))
+            Sgemm.gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+        else super.gemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+    }
 
     // ---------------------------------------------------------------- dispatch helpers
 
