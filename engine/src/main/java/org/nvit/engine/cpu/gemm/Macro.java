@@ -2,7 +2,7 @@ package org.nvit.engine.cpu.gemm;
 
 /**
  * The macro-kernel: updates the C block rows [i0, i1) x columns [j0, j1) on the calling thread, BLIS loop order:
- * column slabs of NC, depth blocks of KC (B block packed into the thread's buffer, kept in L2), row blocks of MC,
+ * column slabs of NC, depth passes of at most KC (B block packed into the thread's buffer), row blocks of MC,
  * then the micro-kernel over the MR x NR tiles. A is read in place when it is not transposed (only a tail panel of
  * fewer than MR rows is packed); a transposed A is packed per MC x KC block. Depth blocks after the first accumulate
  * (beta = 1), so the caller's beta is applied exactly once.
@@ -14,12 +14,13 @@ final class Macro {
                     float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
                     int i0, int i1, int j0, int j1, Workspace ws) {
         final int mr = Tiles.MR, nr = Tiles.NR;
-        float[] ap = ws.a(Tiles.MC * Math.min(Tiles.KC, k));
+        final int kStep = Tiles.depthStep(k);
+        float[] ap = ws.a(Tiles.MC * kStep);
         float[] tile = ws.tile;
         for (int jc = j0; jc < j1; jc += Tiles.NC) {
             int nc = Math.min(Tiles.NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += Tiles.KC) {
-                int kc = Math.min(Tiles.KC, k - pc);
+            for (int pc = 0; pc < k; pc += kStep) {
+                int kc = Math.min(kStep, k - pc);
                 float bet = pc == 0 ? beta : 1f;
                 float[] bp = ws.b(Tiles.roundUp(nc, nr) * kc);
                 Packing.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, kc * nr);
