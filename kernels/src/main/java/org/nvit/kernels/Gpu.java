@@ -136,7 +136,7 @@ final class Gpu implements AutoCloseable {
             Object a = args[i];
             ps[i] = switch (a) {
                 case null -> Pointer.to(new long[]{0});
-                case DevPtr p -> Pointer.to(p);
+                case DevPtr p -> Pointer.to(new long[]{p.address()}); // the raw address: no offset semantics to trust
                 case Integer v -> Pointer.to(new int[]{v});
                 case Long v -> Pointer.to(new long[]{v});
                 case Float v -> Pointer.to(new float[]{v});
