@@ -2,13 +2,13 @@
 // u_i = (mix(seed + i * 0x9E3779B97F4A7C15) >> 40) * 2^-24 (SplitMix64 finaliser, top 24 bits, exact in float).
 #include "common.cuh"
 
-__device__ __forceinline__ unsigned long long splitmixFinal(unsigned long long z) {
+__host__ __device__ __forceinline__ unsigned long long splitmixFinal(unsigned long long z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
-__device__ __forceinline__ float uniformAt(unsigned long long seed, unsigned long long counter) {
+__host__ __device__ __forceinline__ float uniformAt(unsigned long long seed, unsigned long long counter) {
     return (float)(splitmixFinal(seed + counter * 0x9E3779B97F4A7C15ull) >> 40) * 0x1.0p-24f;
 }
 
