@@ -20,6 +20,17 @@ public final class Compare {
         return maxRef == 0 ? maxDiff : maxDiff / maxRef;
     }
 
+    /** max|got - ref| / scale: for quantities that cancel (a row mean near 0), measured against their inputs' size. */
+    public static double absError(Tensor got, Tensor ref, double scale) {
+        double maxDiff = 0;
+        for (long i = 0; i < ref.numel(); i++) {
+            double g = got.getFlat(i), r = ref.getFlat(i);
+            if (!Double.isFinite(g) && Double.isFinite(r)) return Double.NaN;
+            maxDiff = Math.max(maxDiff, Math.abs(g - r));
+        }
+        return maxDiff / scale;
+    }
+
     /** Number of elements whose float bits differ (0 for an exact match). */
     public static long bitMismatches(Tensor got, Tensor ref) {
         long bad = 0;

@@ -61,6 +61,11 @@ public final class GpuChecks {
             results.add(new Result(prefix + what, Compare.relError(down(gpuResult), cpuRef), bound));
         }
 
+        /** Records max|got - ref| / scale (for results that cancel, scaled by their inputs' magnitude). */
+        public void closeTo(String what, Tensor gpuResult, Tensor cpuRef, double scale, double bound) {
+            results.add(new Result(prefix + what, Compare.absError(down(gpuResult), cpuRef, scale), bound));
+        }
+
         public void scalar(String what, double got, double ref, double bound) {
             results.add(new Result(prefix + what, Compare.relError(got, ref), bound));
         }
