@@ -25,9 +25,14 @@ public final class CudaBackend implements Backend {
     private volatile Precision precision;
 
     private CudaBackend(Gpu gpu) {
-        this.gpu = gpu;
+        this.gpu = gpu; // before the helpers, which read it
         this.precision = Precision.parse(System.getProperty("nvit.cuda.precision", "fp32"));
+        this.rows = new RowOps(this);
+        this.more = new MoreOps(this);
     }
+
+    /** A backend over a given (test double) GPU; not registered anywhere. */
+    static CudaBackend over(Gpu gpu) { return new CudaBackend(gpu); }
 
     /**
      * The CUDA backend when a driver, a GPU, the kernels and cuBLAS are all usable (registered with {@link Backends});
@@ -246,7 +251,7 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- softmax, layer norm, losses: RowOps
 
-    private final RowOps rows = new RowOps(this);
+    private final RowOps rows;
 
     @Override public void softmax(Tensor x, float scale, Tensor y) { rows.softmax(x, scale, y); }
 
@@ -277,7 +282,7 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- layout, regularisation, optimizer: MoreOps
 
-    private final MoreOps more = new MoreOps(this);
+    private final MoreOps more;
 
     @Override public void patchify(Tensor images, int patch, Tensor patches) { more.patchify(images, patch, patches); }
 

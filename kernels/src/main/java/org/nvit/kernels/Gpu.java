@@ -23,7 +23,7 @@ import static jcuda.driver.JCudaDriver.*;
  * module loaded from the fatbin resource, the caching allocator and the GEMM library. Every public entry point makes
  * the context current on the calling thread first.
  */
-final class Gpu implements AutoCloseable {
+class Gpu implements AutoCloseable {
     static final String FATBIN = "nvit_kernels.fatbin";
     private static final Logger LOG = Logger.getLogger(Gpu.class.getName());
 
@@ -37,6 +37,14 @@ final class Gpu implements AutoCloseable {
     private final CUmodule module = new CUmodule();
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
+    /** For tests without a GPU: no driver calls; subclasses override launch, copies and synchronisation. */
+    Gpu(String deviceName, int multiprocessors, CachingAllocator.Raw<DevPtr> raw, Blas blas) {
+        this.deviceName = deviceName;
+        this.multiprocessors = multiprocessors;
+        this.memory = new CachingAllocator<>(raw);
+        this.blas = blas;
+    }
 
     /** Opens device 0; throws (LinkageError, CudaException, IllegalStateException) with the reason when it cannot. */
     Gpu() {
