@@ -30,11 +30,16 @@ JAVA="${NVIT_JAVA:-}"
 echo "== nvidia-smi"
 nvidia-smi || echo "(nvidia-smi failed)"
 
-# ---- cuBLAS for the FFM binding: libcublas.so.13 from the toolkit or PyTorch's nvidia-cublas wheel
+# ---- cuBLAS for the FFM binding: libcublas.so.13 from the toolkit or PyTorch's nvidia wheels (layout varies:
+# nvidia/cublas/lib, nvidia/cu13/lib, ...), so search for the file itself
 CUBLAS_DIRS=""
-for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
-         "$(python3 -c 'import nvidia.cublas as m, os; print(os.path.join(list(m.__path__)[0], "lib"))' 2>/dev/null)"; do
-  [ -n "$d" ] && ls "$d"/libcublas.so.1[23]* >/dev/null 2>&1 && CUBLAS_DIRS="$CUBLAS_DIRS:$d"
+CANDIDATES="$( { ls /usr/local/cuda*/lib64/libcublas.so.1[23] /usr/local/cuda*/targets/*/lib/libcublas.so.1[23] 2>/dev/null
+  python3 -c 'import site, glob
+for d in site.getsitepackages():
+    for f in glob.glob(d + "/nvidia/**/libcublas.so.1[23]", recursive=True): print(f)' 2>/dev/null; } )"
+for f in $CANDIDATES; do
+  d="$(dirname "$f")"
+  case ":$CUBLAS_DIRS:" in *":$d:"*) ;; *) CUBLAS_DIRS="$CUBLAS_DIRS:$d" ;; esac
 done
 export LD_LIBRARY_PATH="${CUBLAS_DIRS#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "== cuBLAS search path: ${CUBLAS_DIRS#:}"
