@@ -9,7 +9,11 @@ OUTDIR="$ROOT/.gpu"
 JDK="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAR="$ROOT/cli/target/nvit.jar"
 [ -x "$JDK/bin/jlink" ] || { echo "make-gpu-bundle: no jlink under $JDK: set JAVA_HOME to a JDK 25" >&2; exit 2; }
-if [ ! -f "$JAR" ] || [ "${REBUILD:-0}" = 1 ]; then
+stale() {
+  [ ! -f "$JAR" ] || [ "${REBUILD:-0}" = 1 ] || [ -n "$(find "$ROOT" -path "$ROOT/.git" -prune -o \( -name '*.java' \
+    -o -name '*.cu' -o -name '*.cuh' -o -name pom.xml \) -newer "$JAR" -print -quit 2>/dev/null)" ]
+}
+if stale; then
   (cd "$ROOT" && PATH="$JDK/bin:$PATH" JAVA_HOME="$JDK" mvn -B -q -o -DskipTests package -pl cli -am)
 fi
 unzip -Z1 "$JAR" org/nvit/kernels/nvit_kernels.fatbin >/dev/null 2>&1 || {
@@ -30,5 +34,5 @@ tar -C "$STAGE" -czf "$OUTDIR/nvit-gpu-bundle.tar.gz.tmp" jre nvit.jar
 mv -f "$OUTDIR/nvit-gpu-bundle.tar.gz.tmp" "$OUTDIR/nvit-gpu-bundle.tar.gz"
 echo "runtime $(du -sm "$STAGE/jre" | cut -f1) MiB, jar $(du -sm "$STAGE/nvit.jar" | cut -f1) MiB," \
      "bundle $(du -sm "$OUTDIR/nvit-gpu-bundle.tar.gz" | cut -f1) MiB: $OUTDIR/nvit-gpu-bundle.tar.gz"
-grep -qs '^/.gpu/' "$ROOT/.git/info/exclude" 2>/dev/null || \
-  echo "note: add '/.gpu/' to .git/info/exclude so the bundle is carried (carry: [\".gpu\"]) but never committed"
+git -C "$ROOT" check-ignore -q .gpu/nvit-gpu-bundle.tar.gz 2>/dev/null || \
+  echo "note: add '/.gpu/' to .gitignore or .git/info/exclude so the bundle is carried (carry: [\".gpu\"]) but never committed"
