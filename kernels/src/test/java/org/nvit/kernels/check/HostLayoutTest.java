@@ -6,7 +6,6 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.ref.ReferenceBackend;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,18 +24,11 @@ class HostLayoutTest {
     private static Path exe;
 
     private static synchronized Path build() throws Exception {
-        if (exe != null) return exe;
-        String gxx = null;
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "g++"))) gxx = Path.of(dir, "g++").toString();
-        assumeTrue(gxx != null, "g++ is not on the PATH: host run of the layout kernels skipped");
-        Path out = Path.of("target", "host_layout");
-        Process p = new ProcessBuilder(gxx, "-std=c++17", "-O1", "-Isrc/test/cuda/hostshim", "-Isrc/main/cuda", "-o",
-                out.toString(), "src/test/cuda/host_layout.cpp").redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "g++ failed:\n" + log);
-        return exe = out;
+        if (exe == null)
+            exe = HostBuild.gxx("host_layout",
+                    java.util.List.of("-std=c++17", "-O1", "-Isrc/test/cuda/hostshim"),
+                    "src/test/cuda/host_layout.cpp");
+        return exe;
     }
 
     /** Runs one op on the host build: header line, then the inputs; returns the outputs. */
