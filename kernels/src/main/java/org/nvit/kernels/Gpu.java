@@ -1,0 +1,205 @@
+package org.nvit.kernels;
+
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+import jcuda.CudaException;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+import static jcuda.driver.JCudaDriver.*;
+
+/**
+ * One GPU as the CUDA backend sees it: the primary context (shared with cuBLAS), one stream for all work, the kernel
+ * module loaded from the fatbin resource, the caching allocator and the GEMM library. Every public entry point makes
+ * the context current on the calling thread first.
+ */
+class Gpu implements AutoCloseable {
+    static final String FATBIN = "nvit_kernels.fatbin";
+    private static final Logger LOG = Logger.getLogger(Gpu.class.getName());
+
+    final CUcontext context = new CUcontext();
+    final StreamPtr stream = new StreamPtr();
+    final String deviceName;
+    final int multiprocessors;
+    final CachingAllocator<DevPtr> memory;
+    final Blas blas;
+    private final CUdevice device = new CUdevice();
+    private final CUmodule module = new CUmodule();
+    private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
+    /** For tests without a GPU: no driver calls; subclasses override launch, copies and synchronisation. */
+    Gpu(String deviceName, int multiprocessors, CachingAllocator.Raw<DevPtr> raw, Blas blas) {
+        this.deviceName = deviceName;
+        this.multiprocessors = multiprocessors;
+        this.memory = new CachingAllocator<>(raw);
+        this.blas = blas;
+    }
+
+    /** Opens device 0; throws (LinkageError, CudaException, IllegalStateException) with the reason when it cannot. */
+    Gpu() {
+        JCudaDriver.setExceptionsEnabled(true); // loads libJCudaDriver, which needs libcuda.so.1
+        cuInit(0);
+        int[] count = {0};
+        cuDeviceGetCount(count);
+        if (count[0] == 0) throw new IllegalStateException("the CUDA driver sees no GPU");
+        byte[] fatbin = readFatbin();
+        cuDeviceGet(device, 0);
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        deviceName = new String(name).trim().replace("\0", "");
+        int[] sm = {0};
+        cuDeviceGetAttribute(sm, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+        multiprocessors = sm[0];
+        cuDevicePrimaryCtxRetain(context, device);
+        makeCurrent();
+        cuStreamCreate(stream, 0); // blocking w.r.t. the legacy stream, so synchronous copies stay ordered
+        cuModuleLoadData(module, fatbin);
+        memory = new CachingAllocator<>(new CachingAllocator.Raw<>() {
+            @Override public DevPtr allocate(long bytes) {
+                DevPtr p = new DevPtr();
+                try {
+                    cuMemAlloc(p, bytes);
+                } catch (CudaException e) {
+                    if (isOutOfMemory(e)) throw new CachingAllocator.OutOfDeviceMemory("CUDA device memory exhausted (" + bytes + " bytes)");
+                    throw e;
+                }
+                return p;
+            }
+
+            @Override public void free(DevPtr block) { cuMemFree(block); }
+        });
+        blas = openBlas();
+        LOG.info(() -> "CUDA backend on " + deviceName + " (" + multiprocessors + " SMs), GEMM via " + blas.name());
+    }
+
+    private static byte[] readFatbin() {
+        try (InputStream in = Gpu.class.getResourceAsStream(FATBIN)) {
+            if (in == null)
+                throw new IllegalStateException("the jar has no CUDA kernels (" + FATBIN
+                        + " missing: it was built without nvcc on the PATH)");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + FATBIN + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Blas openBlas() {
+        List<String> why = new ArrayList<>();
+        String force = System.getProperty("nvit.cuda.blas", "auto");
+        if (!force.equals("ffm")) {
+            try {
+                return new JCublasBlas(stream);
+            } catch (Throwable t) {
+                why.add("jcublas: " + oneLine(t));
+            }
+        }
+        try {
+            return new FfmCublasBlas(stream.address());
+        } catch (Throwable t) {
+            why.add("ffm: " + oneLine(t));
+        }
+        throw new IllegalStateException("no cuBLAS binding works: " + String.join("; ", why));
+    }
+
+    static String oneLine(Throwable t) {
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).trim();
+    }
+
+    void makeCurrent() {
+        if (!current.get()) {
+            cuCtxSetCurrent(context);
+            current.set(true);
+        }
+    }
+
+    CUfunction function(String name) {
+        return functions.computeIfAbsent(name, n -> {
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, n);
+            return f;
+        });
+    }
+
+    /**
+     * Launches kernel {@code name} on the stream. Arguments: DevPtr (or null: a null pointer), Integer (int),
+     * Long (long long), Float (float). The caller passes exactly the kernel's parameter types.
+     */
+    void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
+        makeCurrent();
+        Pointer[] ps = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            ps[i] = switch (a) {
+                case null -> Pointer.to(new long[]{0});
+                case DevPtr p -> Pointer.to(new long[]{p.address()}); // the raw address: no offset semantics to trust
+                case Integer v -> Pointer.to(new int[]{v});
+                case Long v -> Pointer.to(new long[]{v});
+                case Float v -> Pointer.to(new float[]{v});
+                default -> throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
+            };
+        }
+        cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, 0, stream, Pointer.to(ps), null);
+    }
+
+    /** Grid size for a grid-stride elementwise launch of 256-thread blocks. */
+    int elementwiseBlocks(long n) {
+        long b = (n + 255) / 256;
+        return (int) Math.max(1, Math.min(b, Math.max(1, multiprocessors) * 32L));
+    }
+
+    void synchronize() {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+    }
+
+    void upload(float[] src, int from, DevPtr dst, long count) {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+        cuMemcpyHtoD(dst, Pointer.to(src).withByteOffset(4L * from), 4 * count);
+    }
+
+    void download(DevPtr src, float[] dst, int to, long count) {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+        cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * to), src, 4 * count);
+    }
+
+    void uploadLongs(long[] src, DevPtr dst) {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+        cuMemcpyHtoD(dst, Pointer.to(src), 8L * src.length);
+    }
+
+    /** Free device memory in bytes (for logs and the self-test). */
+    long freeBytes() {
+        makeCurrent();
+        long[] free = {0}, total = {0};
+        cuMemGetInfo(free, total);
+        return free[0];
+    }
+
+    static boolean isOutOfMemory(Throwable t) {
+        return t instanceof CudaException && t.getMessage() != null
+                && t.getMessage().contains(CUresult.stringFor(CUresult.CUDA_ERROR_OUT_OF_MEMORY));
+    }
+
+    @Override public void close() {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+        blas.close();
+        memory.releaseCached();
+    }
+}

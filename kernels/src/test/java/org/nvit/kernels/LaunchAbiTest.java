@@ -1,0 +1,206 @@
+package org.nvit.kernels;
+
+import org.junit.jupiter.api.Test;
+import org.nvit.engine.DType;
+import org.nvit.engine.Tensor;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Without a GPU: drives every CudaBackend op against a recording fake GPU and checks each kernel launch against the
+ * kernel's parameter list in the PTX nvcc makes from our sources (name exists, argument count, and each argument's
+ * width: pointer/long long = 64-bit, int = 32-bit, float = f32), plus launch-shape limits and the cuBLAS
+ * leading-dimension rules for every GEMM call. Skipped when nvcc is absent.
+ */
+class LaunchAbiTest {
+    record Launch(String name, int gx, int gy, int bx, int by, Object[] args) {}
+
+    /** Records launches; copies do nothing (downloads read zeros). */
+    static final class FakeGpu extends Gpu {
+        final List<Launch> launches = new ArrayList<>();
+
+        FakeGpu(Blas blas) {
+            super("fake", 4, new CachingAllocator.Raw<>() {
+                @Override public DevPtr allocate(long bytes) { return new DevPtr(); }
+
+                @Override public void free(DevPtr block) {}
+            }, blas);
+        }
+
+        @Override void makeCurrent() {}
+
+        @Override void launch(String name, int gx, int gy, int bx, int by, Object... args) {
+            launches.add(new Launch(name, gx, gy, bx, by, args.clone()));
+        }
+
+        @Override void synchronize() {}
+
+        @Override void upload(float[] src, int from, DevPtr dst, long count) {}
+
+        @Override void download(DevPtr src, float[] dst, int to, long count) {}
+
+        @Override void uploadLongs(long[] src, DevPtr dst) {}
+    }
+
+    /** Checks cuBLAS's argument rules (column-major): lda >= rows of the stored A, etc. */
+    static final class CheckingBlas implements Blas {
+        final List<String> problems = new ArrayList<>();
+        int calls;
+
+        @Override public String name() { return "checking"; }
+
+        @Override public void gemm(int opA, int opB, int m, int n, int k, float alpha, DevPtr a, int aType, int lda,
+                                   long strideA, DevPtr b, int bType, int ldb, long strideB, float beta, DevPtr c,
+                                   int cType, int ldc, long strideC, int batch, int computeType) {
+            calls++;
+            int aRows = opA == CublasConst.OP_N ? m : k, bRows = opB == CublasConst.OP_N ? k : n;
+            if (lda < Math.max(1, aRows)) problems.add("lda " + lda + " < " + aRows);
+            if (ldb < Math.max(1, bRows)) problems.add("ldb " + ldb + " < " + bRows);
+            if (ldc < Math.max(1, m)) problems.add("ldc " + ldc + " < " + m);
+            if (aType != bType) problems.add("A and B types differ");
+            if (cType != CublasConst.CUDA_R_32F) problems.add("C must stay fp32");
+            if (aType == CublasConst.CUDA_R_16BF && computeType != CublasConst.COMPUTE_32F)
+                problems.add("bf16 operands need COMPUTE_32F");
+        }
+
+        @Override public void close() {}
+    }
+
+    private static String nvcc() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nvcc"))) return Path.of(dir, "nvcc").toString();
+        return null;
+    }
+
+    /** kernel name -> PTX parameter types (".u64", ".u32", ".f32", ...). */
+    static Map<String, List<String>> ptxSignatures(String nvcc) throws Exception {
+        Path unity = Path.of("target", "abi_all.cu"), ptx = Path.of("target", "abi_all.ptx");
+        StringBuilder sb = new StringBuilder();
+        try (var files = Files.list(Path.of("src/main/cuda"))) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".cu")).sorted().toList())
+                sb.append("#include \"").append(p.toAbsolutePath()).append("\"\n");
+        }
+        Files.createDirectories(unity.getParent());
+        Files.writeString(unity, sb.toString());
+        Process p = new ProcessBuilder(nvcc, "-ptx", "-arch=compute_90", "-Isrc/main/cuda", "-o", ptx.toString(),
+                unity.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "nvcc -ptx took over 180 s");
+        assertEquals(0, p.exitValue(), "nvcc -ptx failed:\n" + log);
+        String text = Files.readString(ptx);
+        Map<String, List<String>> sig = new HashMap<>();
+        Matcher entry = Pattern.compile("\\.entry\\s+(\\w+)\\s*\\(([^)]*)\\)").matcher(text);
+        Pattern param = Pattern.compile("\\.param\\s+(?:\\.align\\s+\\d+\\s+)?(\\.\\w+)");
+        while (entry.find()) {
+            List<String> types = new ArrayList<>();
+            Matcher pm = param.matcher(entry.group(2));
+            while (pm.find()) types.add(pm.group(1));
+            sig.put(entry.group(1), types);
+        }
+        return sig;
+    }
+
+    private static boolean fits(Object arg, String ptxType) {
+        boolean wide = ptxType.equals(".u64") || ptxType.equals(".s64") || ptxType.equals(".b64");
+        boolean narrow = ptxType.equals(".u32") || ptxType.equals(".s32") || ptxType.equals(".b32");
+        return switch (arg) {
+            case null -> wide;
+            case DevPtr p -> wide;
+            case Long l -> wide;
+            case Integer i -> narrow;
+            case Float f -> ptxType.equals(".f32");
+            default -> false;
+        };
+    }
+
+    @Test
+    void everyLaunchMatchesItsKernelSignature() throws Exception {
+        String nvcc = nvcc();
+        assumeTrue(nvcc != null, "nvcc is not on the PATH: launch ABI check skipped");
+        Map<String, List<String>> sig = ptxSignatures(nvcc);
+        assertTrue(sig.size() >= 30, "found only " + sig.keySet());
+
+        CheckingBlas blas = new CheckingBlas();
+        FakeGpu gpu = new FakeGpu(blas);
+        CudaBackend cb = CudaBackend.over(gpu);
+        for (Precision p : Precision.values()) { cb.setPrecision(p); exerciseGemm(cb); }
+        exerciseOps(cb);
+
+        List<String> bad = new ArrayList<>(blas.problems);
+        Set<String> used = new HashSet<>();
+        for (Launch l : gpu.launches) {
+            used.add(l.name());
+            List<String> types = sig.get(l.name());
+            if (types == null) { bad.add(l.name() + ": no such kernel"); continue; }
+            if (types.size() != l.args().length) {
+                bad.add(l.name() + ": " + l.args().length + " arguments for " + types.size() + " parameters");
+                continue;
+            }
+            for (int i = 0; i < types.size(); i++)
+                if (!fits(l.args()[i], types.get(i)))
+                    bad.add(l.name() + " argument " + i + ": " + (l.args()[i] == null ? "null" : l.args()[i].getClass()
+                            .getSimpleName()) + " for " + types.get(i));
+            if (l.gx() < 1 || l.gy() < 1 || l.gy() > 65535) bad.add(l.name() + ": grid " + l.gx() + "x" + l.gy());
+            if (l.bx() * l.by() < 32 || l.bx() * l.by() > 1024 || l.bx() * l.by() % 32 != 0)
+                bad.add(l.name() + ": block " + l.bx() + "x" + l.by());
+        }
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+        Set<String> never = new HashSet<>(sig.keySet());
+        never.removeAll(used);
+        assertEquals(Set.of(), never, "kernels no op launches");
+        assertTrue(blas.calls >= 9, "GEMM calls reached cuBLAS: " + blas.calls);
+    }
+
+    private static void exerciseGemm(CudaBackend cb) {
+        Tensor a = cb.empty(DType.F32, 2, 5, 7), w = cb.empty(DType.F32, 7, 3), c = cb.empty(DType.F32, 2, 5, 3);
+        cb.matmul(a, false, w, false, c, 1f, 0f);                       // flattened linear layer
+        Tensor q = cb.empty(DType.F32, 4, 9, 8), k = cb.empty(DType.F32, 4, 9, 8), s = cb.empty(DType.F32, 4, 9, 9);
+        cb.matmul(q, false, k, true, s, 0.5f, 0f);                      // batched q k^T
+        Tensor g = cb.empty(DType.F32, 4, 8, 9);
+        cb.matmul(q, true, s, false, g, 1f, 1f);                        // transposed-A batched
+    }
+
+    private static void exerciseOps(CudaBackend cb) {
+        Tensor x = cb.empty(DType.F32, 6, 10), y = cb.empty(DType.F32, 6, 10), z = cb.empty(DType.F32, 6, 10);
+        Tensor bias = cb.empty(DType.F32, 10), rows = cb.empty(DType.F32, 6);
+        cb.zeros(DType.F32, 3);
+        cb.copy(x, y); cb.add(x, y, z); cb.axpy(2f, x, y); cb.mul(x, y, z); cb.scale(x, 3f, z);
+        cb.addBias(x, bias); cb.gelu(x, y); cb.geluBackward(x, y, z); cb.biasGelu(x, bias, y, z);
+        cb.biasGelu(x, bias, null, z);
+        cb.softmax(x, 0.5f, y); cb.softmaxBackward(y, z, 0.5f, x);
+        Tensor wide = cb.empty(DType.F32, 2, 2000), wide2 = cb.empty(DType.F32, 2, 2000);
+        cb.softmax(wide, 1f, wide2); cb.softmaxBackward(wide2, wide, 1f, wide);
+        cb.layerNorm(x, bias, bias, 1e-6f, y, rows, rows);
+        cb.addLayerNorm(x, y, z, bias, bias, 1e-6f, y, rows, rows);
+        cb.layerNormBackward(x, y, bias, rows, rows, z, bias, bias);
+        cb.layerNormBackward(x, y, bias, rows, rows, z, null, bias);
+        cb.sumRows(x, bias, true);
+        cb.crossEntropySoft(x, y, z, 1f);
+        cb.crossEntropySoft(x, y, null, 1f);
+        Tensor img = cb.empty(DType.F32, 2, 3, 8, 8), patches = cb.empty(DType.F32, 2, 4, 48);
+        cb.patchify(img, 4, patches); cb.unpatchify(patches, 4, img);
+        Tensor seq = cb.empty(DType.F32, 2, 5, 12), heads = cb.empty(DType.F32, 2, 3, 5, 4);
+        cb.splitHeads(seq, 3, heads); cb.mergeHeads(heads, seq);
+        Tensor p1 = cb.empty(DType.F32, 6, 4), p2 = cb.empty(DType.F32, 6, 6);
+        cb.concatLast(new Tensor[]{p1, p2}, x); cb.splitLast(x, new Tensor[]{p1, p2});
+        cb.dropoutMask(0.1f, 42, x); cb.scaleSamples(x, rows, y);
+        cb.adamw(x, y, z, x, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 3);
+        cb.randomUniform(x, 7, -1, 1);
+        try (Bf16Buffer h = cb.toBf16(x)) { cb.fromBf16(h, y); }
+    }
+}

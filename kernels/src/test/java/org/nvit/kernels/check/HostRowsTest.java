@@ -1,0 +1,144 @@
+package org.nvit.kernels.check;
+
+import org.junit.jupiter.api.Test;
+import org.nvit.engine.DType;
+import org.nvit.engine.Rng;
+import org.nvit.engine.Tensor;
+import org.nvit.engine.ref.ReferenceBackend;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Without a GPU: the reduction kernels (softmax warp/block paths, LayerNorm forward/fused/backward with the two-stage
+ * parameter reduction, column sums, cross-entropy) and the multi-tensor AdamW, run on the host with one OS thread per
+ * CUDA thread (threadshim: real barriers and warp exchanges), with RowOps' launch geometry, against the reference
+ * backend (float32 bound 1e-5 of max|ref|). Host libm stands in for CUDA's expf/erff. Skipped without g++.
+ */
+class HostRowsTest {
+    private static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
+    private static final double F32 = 1e-5;
+    private static Path exe;
+    private final Rng rng = new Rng(5);
+
+    private static synchronized Path build() throws Exception {
+        if (exe == null)
+            exe = HostBuild.gxx("host_rows",
+                    java.util.List.of("-std=c++20", "-O1", "-pthread", "-Isrc/test/cuda/threadshim"),
+                    "src/test/cuda/host_rows.cpp");
+        return exe;
+    }
+
+    private static float[] host(String header, Tensor... inputs) throws Exception {
+        StringBuilder in = new StringBuilder(header).append('\n');
+        for (Tensor t : inputs) for (long i = 0; i < t.numel(); i++) in.append((float) t.getFlat(i)).append('\n');
+        Process p = new ProcessBuilder(build().toAbsolutePath().toString()).start();
+        p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), header + ": " + err);
+        String[] lines = out.split("\n");
+        float[] v = new float[lines.length];
+        for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(lines[i].trim());
+        return v;
+    }
+
+    /** Checks consecutive slices of the host output against the references, each to bound * scale. */
+    private static void check(String what, float[] got, Tensor... refs) {
+        long total = 0;
+        for (Tensor r : refs) total += r.numel();
+        assertEquals(total, got.length, what + ": output count");
+        int at = 0;
+        for (int k = 0; k < refs.length; k++) {
+            Tensor r = refs[k];
+            Tensor g = Tensor.zeros((int) r.numel());
+            for (int i = 0; i < r.numel(); i++) g.setFlat(i, got[at + i]);
+            at += (int) r.numel();
+            double err = Compare.relError(g, r.reshape(-1));
+            assertTrue(err <= F32, what + " output " + k + ": error " + err);
+        }
+    }
+
+    private Tensor rand(int... shape) { return Tensor.rand(DType.F32, rng, -2, 2, shape); }
+
+    @Test
+    void softmaxWarpAndBlockPaths() throws Exception {
+        for (int[] s : new int[][]{{1, 1}, {11, 7}, {9, 197}, {2, 1100}}) {
+            String h = s[0] + " " + s[1];
+            Tensor x = rand(s), y = Tensor.zeros(s), gy = rand(s), gx = Tensor.zeros(s);
+            REF.softmax(x, 0.5f, y);
+            check("softmax " + h, host("softmax " + h, x), y);
+            REF.softmaxBackward(y, gy, 0.5f, gx);
+            check("softmax_backward " + h, host("softmax_backward " + h, y, gy), gx);
+        }
+    }
+
+    @Test
+    void layerNormForwardFusedAndBackward() throws Exception {
+        for (int[] s : new int[][]{{1, 7}, {5, 96}, {2, 700}, {70, 33}}) {
+            int rows = s[0], n = s[1];
+            String h = rows + " " + n;
+            Tensor x = rand(s), res = rand(s), gamma = rand(n), beta = rand(n);
+            Tensor y = Tensor.zeros(s), mean = Tensor.zeros(rows), rstd = Tensor.zeros(rows);
+            REF.layerNorm(x, gamma, beta, 1e-6f, y, mean, rstd);
+            float[] got = host("layernorm " + h, x, gamma, beta);
+            // the mean cancels: compare it against the inputs' scale instead of its own
+            for (int r = 0; r < rows; r++)
+                assertEquals(mean.getFlat(r), got[(int) y.numel() + r], 2 * F32, "mean of row " + r);
+            float[] yAndRstd = new float[(int) y.numel() + rows];
+            System.arraycopy(got, 0, yAndRstd, 0, (int) y.numel());
+            System.arraycopy(got, (int) y.numel() + rows, yAndRstd, (int) y.numel(), rows);
+            check("layernorm " + h, yAndRstd, y, rstd);
+
+            Tensor sum = Tensor.zeros(s);
+            REF.add(x, res, sum);
+            REF.layerNorm(sum, gamma, beta, 1e-6f, y, mean, rstd);
+            float[] fused = host("add_layernorm " + h, x, res, gamma, beta);
+            float[] sumAndY = java.util.Arrays.copyOf(fused, 2 * (int) y.numel());
+            check("add_layernorm " + h, sumAndY, sum, y);
+
+            Tensor gy = rand(s), gx = Tensor.zeros(s), gG = rand(n), gB = rand(n);
+            Tensor gG0 = gG.copy(), gB0 = gB.copy();
+            REF.layerNormBackward(sum, gy, gamma, mean, rstd, gx, gG, gB);
+            check("layernorm_backward " + h, host("layernorm_backward " + h, sum, gy, gamma, mean, rstd, gG0, gB0),
+                    gx, gG, gB);
+        }
+    }
+
+    @Test
+    void columnSumsLossAndAdamW() throws Exception {
+        for (int[] s : new int[][]{{1, 1}, {100, 40}, {300, 3}}) {
+            String h = s[0] + " " + s[1];
+            Tensor x = rand(s), out = rand(s[1]), out0 = out.copy();
+            REF.sumRows(x, out, true);
+            check("sum_rows " + h, host("sum_rows " + h, x, out0), out);
+        }
+        for (int[] s : new int[][]{{3, 10}, {2, 700}}) {
+            String h = s[0] + " " + s[1];
+            Tensor logits = rand(s), t = Tensor.rand(DType.F32, rng, 0, 1, s), grad = Tensor.zeros(s);
+            double loss = REF.crossEntropySoft(logits, t, grad, 2f);
+            float[] got = host("cross_entropy " + h, logits, t);
+            double mean = 0;
+            for (int r = 0; r < s[0]; r++) mean += got[r];
+            mean /= s[0];
+            assertEquals(loss, mean, F32 * Math.abs(loss), "loss " + h);
+            check("cross_entropy grad " + h, java.util.Arrays.copyOfRange(got, s[0], got.length), grad);
+        }
+        int tensors = 3, n = 8; // chunks of 3 elements: ragged last chunk per tensor
+        Tensor[] in = new Tensor[4 * tensors], refs = new Tensor[3 * tensors];
+        for (int i = 0; i < tensors; i++) {
+            Tensor p = rand(n), g = rand(n), m = rand(n), v = Tensor.rand(DType.F32, rng, 0, 1, n);
+            in[4 * i] = p.copy(); in[4 * i + 1] = g; in[4 * i + 2] = m.copy(); in[4 * i + 3] = v.copy();
+            REF.adamw(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 3);
+            refs[3 * i] = p; refs[3 * i + 1] = m; refs[3 * i + 2] = v;
+        }
+        check("adamw multi", host("adamw " + tensors + " " + n, in), refs);
+    }
+}
