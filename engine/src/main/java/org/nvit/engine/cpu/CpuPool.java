@@ -24,7 +24,7 @@ public final class CpuPool {
 
     /** Runs body(chunk) for chunk in [0, chunks) in parallel and waits. */
     public static void forEachChunk(int chunks, IntConsumer body) {
-        if (chunks <= 1 || THREADS == 1 || ForkJoinPool.getPool() == POOL && Thread.currentThread() instanceof ForkJoinWorkerThread) {
+        if (chunks <= 1 || THREADS == 1 || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL) {
             for (int c = 0; c < chunks; c++) body.accept(c);
             return;
         }
