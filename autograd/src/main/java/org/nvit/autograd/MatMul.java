@@ -1,0 +1,48 @@
+package org.nvit.autograd;
+
+import java.util.Arrays;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Tensor;
+
+/**
+ * Batched C = op(A) op(B) with equal leading (batch) dims; op transposes when asked. Backward, with dC [m, n]:
+ * d op(A) = dC op(B)^T and d op(B) = op(A)^T dC, each written in A's / B's stored orientation by a strided GEMM that
+ * accumulates (beta = 1) into the gradient.
+ */
+final class MatMul {
+    private MatMul() {}
+
+    static Var apply(Var a, boolean ta, Var b, boolean tb) {
+        Tensor av = a.value(), bv = b.value();
+        if (av.rank() < 2 || bv.rank() != av.rank()
+                || !Arrays.equals(Arrays.copyOf(av.shape(), av.rank() - 2), Arrays.copyOf(bv.shape(), bv.rank() - 2)))
+            throw Ops.bad("matmul", "operands " + Ops.str(av) + " and " + Ops.str(bv)
+                    + " need rank >= 2 and equal leading (batch) dims; use linear for a shared weight");
+        int m = ta ? av.dim(-1) : av.dim(-2), k = ta ? av.dim(-2) : av.dim(-1);
+        int kb = tb ? bv.dim(-1) : bv.dim(-2), n = tb ? bv.dim(-2) : bv.dim(-1);
+        if (k != kb)
+            throw Ops.bad("matmul", "inner dims differ: " + Ops.str(av) + (ta ? "^T" : "") + " x " + Ops.str(bv)
+                    + (tb ? "^T" : ""));
+        int[] cs = av.shape();
+        cs[cs.length - 2] = m;
+        cs[cs.length - 1] = n;
+        Backend be = Ops.be(av);
+        Tensor c = be.zeros(av.dtype(), cs);
+        long mk = (long) m * k, kn = (long) k * n, mn = (long) m * n;
+        int batch = mn == 0 ? 0 : (int) (c.numel() / mn);
+        int lda = av.dim(-1), ldb = bv.dim(-1);
+        be.gemm(ta, tb, m, n, k, 1f, av, lda, mk, bv, ldb, kn, 0f, c, n, mn, batch);
+        return Var.result(c, gy -> {
+            if (a.requiresGrad()) {
+                Tensor ga = a.gradBuffer();
+                if (!ta) be.gemm(false, !tb, m, k, n, 1f, gy, n, mn, bv, ldb, kn, 1f, ga, k, mk, batch);
+                else be.gemm(tb, true, k, m, n, 1f, bv, ldb, kn, gy, n, mn, 1f, ga, m, mk, batch);
+            }
+            if (b.requiresGrad()) {
+                Tensor gb = b.gradBuffer();
+                if (!tb) be.gemm(!ta, false, k, n, m, 1f, av, lda, mk, gy, n, mn, 1f, gb, n, kn, batch);
+                else be.gemm(true, ta, n, k, m, 1f, gy, n, mn, av, lda, mk, 1f, gb, k, kn, batch);
+            }
+        }, a, b);
+    }
+}

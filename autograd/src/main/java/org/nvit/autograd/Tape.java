@@ -1,0 +1,62 @@
+package org.nvit.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Tensor;
+
+/** Runs the recorded backward rules of a graph in reverse topological order, releasing each node once it has run. */
+final class Tape {
+    private Tape() {}
+
+    static void backward(Var root) {
+        if (root.value().numel() != 1)
+            throw new IllegalArgumentException("backward() needs a scalar (1 element), got " + root.value()
+                    + "; reduce it first, e.g. with F.mean");
+        if (!root.requiresGrad())
+            throw new IllegalStateException("backward() on a value that does not require gradients: no parameter "
+                    + "reaches it, or it was computed under NoGrad");
+        Backend be = root.backend();
+        Tensor seed = be.zeros(root.value().dtype(), root.value().shape());
+        be.fill(seed, 1f);
+        root.accumulateOwned(seed);
+        for (Var v : reverseTopological(root)) {
+            Backward rule = v.rule;
+            if (rule == null) continue;
+            Tensor gy = v.grad;
+            v.rule = null;   // drops the saved buffers the rule captured
+            v.inputs = null; // and the edges, so the graph can be collected
+            if (gy != null || rule.runsWithoutGrad()) rule.apply(gy);
+            if (!v.isLeaf() && !v.retainGrad) v.grad = null;
+        }
+    }
+
+    /** Op results reachable from root, every node before its inputs. Iterative (ViT graphs are deep). */
+    private static List<Var> reverseTopological(Var root) {
+        List<Var> post = new ArrayList<>();
+        Map<Var, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        seen.put(root, true);
+        stack.push(new Object[] {root, 0});
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Var v = (Var) top[0];
+            int i = (Integer) top[1];
+            Var[] in = v.inputs;
+            if (in != null && i < in.length) {
+                top[1] = i + 1;
+                Var u = in[i];
+                if (u.rule != null && seen.put(u, true) == null) stack.push(new Object[] {u, 0});
+            } else {
+                stack.pop();
+                post.add(v);
+            }
+        }
+        Collections.reverse(post);
+        return post;
+    }
+}
