@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code nvit bench ...}: throughput measurements on the chosen backend. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (GEMM, models).",
-        subcommands = {})
+        subcommands = {BenchModelCommand.class})
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,137 @@
+package org.nvit.models;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nvit.autograd.F;
+import org.nvit.autograd.NoGrad;
+import org.nvit.autograd.Var;
+import org.nvit.engine.DType;
+import org.nvit.engine.Rng;
+import org.nvit.engine.Shape;
+import org.nvit.engine.Tensor;
+import org.nvit.models.layers.Block;
+import org.nvit.models.layers.LayerNorm;
+import org.nvit.models.layers.Linear;
+import org.nvit.models.layers.Params;
+import org.nvit.models.layers.PatchEmbed;
+
+/**
+ * ViT / DeiT / dense NViT with per-block dimensions: patch embedding, cls (and, when distilled, dist) token, learned
+ * position embedding, pre-norm blocks, final norm, head (and head_dist). Parameter names follow timm.
+ */
+public final class VisionTransformer {
+
+    /** Logits of the cls head and, for distilled models, of the dist head (else null). */
+    public record Output(Var cls, Var dist) {
+        /** Evaluation logits: (cls + dist) / 2 for distilled models (timm / NViT), cls otherwise. */
+        public Var eval() { return dist == null ? cls : F.scale(F.add(cls, dist), 0.5); }
+    }
+
+    private final VitConfig cfg;
+    private final DType dtype;
+    private final LinkedHashMap<String, Var> params;
+    private final Var clsToken, distToken, posEmbed;
+    private final PatchEmbed patchEmbed;
+    private final List<Block> blocks;
+    private final LayerNorm norm;
+    private final Linear head, headDist;
+
+    public VisionTransformer(VitConfig cfg, long seed) { this(cfg, seed, DType.F32); }
+
+    /** timm's init from a seed; F64 models serve gradient checks and reference comparisons. */
+    public VisionTransformer(VitConfig cfg, long seed, DType dtype) {
+        this.cfg = cfg;
+        this.dtype = dtype;
+        Params p = new Params(dtype, new Rng(seed));
+        int e = cfg.embedDim();
+        clsToken = p.truncNormal("cls_token", 0.02, 1, 1, e);
+        distToken = cfg.distilled() ? p.truncNormal("dist_token", 0.02, 1, 1, e) : null;
+        posEmbed = p.truncNormal("pos_embed", 0.02, 1, cfg.numTokens(), e);
+        patchEmbed = new PatchEmbed(p, "patch_embed.proj", cfg.inChans(), cfg.patchSize(), e);
+        List<Block> bs = new ArrayList<>(cfg.depth());
+        for (int i = 0; i < cfg.depth(); i++)
+            bs.add(new Block(p, "blocks." + i, e, cfg.blocks().get(i), cfg.scaleOf(i), cfg.layerNormEps()));
+        blocks = Collections.unmodifiableList(bs);
+        norm = new LayerNorm(p, "norm", e, cfg.layerNormEps());
+        head = new Linear(p, "head", e, cfg.numClasses());
+        headDist = cfg.distilled() ? new Linear(p, "head_dist", e, cfg.numClasses()) : null;
+        params = p.all();
+    }
+
+    public VitConfig config() { return cfg; }
+
+    public DType dtype() { return dtype; }
+
+    /** The trainable leaves by timm name, in state-dict order (live objects: optimizers update them in place). */
+    public LinkedHashMap<String, Var> parameters() { return params; }
+
+    public List<Block> blocks() { return blocks; }
+
+    /**
+     * images [B, C, H, W] -> logits. Block i's drop-path rate is dropPathRate * i / (depth - 1) (timm's linear rule);
+     * drop-path needs {@code training} and an rng.
+     */
+    public Output forward(Var images, boolean training, double dropPathRate, Rng rng) {
+        int[] s = images.shape();
+        if (s.length != 4 || s[1] != cfg.inChans() || s[2] != cfg.imageSize() || s[3] != cfg.imageSize())
+            throw new IllegalArgumentException("images have shape " + Shape.str(s) + " but the model expects [B, "
+                    + cfg.inChans() + ", " + cfg.imageSize() + ", " + cfg.imageSize() + "]");
+        if (training && dropPathRate > 0 && rng == null)
+            throw new IllegalArgumentException("drop-path needs an Rng");
+        Var x = patchEmbed.forward(images);
+        x = distToken == null ? F.concatTokens(clsToken, x) : F.concatTokens(clsToken, distToken, x);
+        x = F.add(x, posEmbed);
+        int depth = blocks.size();
+        for (int i = 0; i < depth; i++) {
+            double rate = depth > 1 ? dropPathRate * i / (depth - 1) : 0;
+            x = blocks.get(i).forward(x, training, rate, rng);
+        }
+        x = norm.forward(x);
+        Var cls = head.forward(F.token(x, 0));
+        Var dist = headDist == null ? null : headDist.forward(F.token(x, 1));
+        return new Output(cls, dist);
+    }
+
+    /** Evaluation logits [B, classes] without recording a graph. */
+    public Tensor predict(Tensor images) {
+        try (NoGrad g = NoGrad.open()) {
+            return forward(Var.constant(images), false, 0, null).eval().value();
+        }
+    }
+
+    /** The parameter values by name (live tensors, not copies). */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        params.forEach((k, v) -> sd.put(k, v.value()));
+        return sd;
+    }
+
+    /**
+     * Strict load: every parameter must be present with its exact shape and no unknown key may be present. Values
+     * are copied into this model's dtype.
+     */
+    public void loadStateDict(Map<String, Tensor> sd) {
+        for (String k : sd.keySet())
+            if (!params.containsKey(k))
+                throw new IllegalArgumentException("unexpected key '" + k + "' in state dict: the model has no such parameter (wrong config?)");
+        for (Map.Entry<String, Var> e : params.entrySet()) {
+            Tensor t = sd.get(e.getKey());
+            if (t == null)
+                throw new IllegalArgumentException("missing key '" + e.getKey() + "' in state dict (wrong config or a partial checkpoint?)");
+            if (!t.sameShape(e.getValue().value()))
+                throw new IllegalArgumentException("shape mismatch for '" + e.getKey() + "': checkpoint " + Shape.str(t.shape())
+                        + ", model " + Shape.str(e.getValue().shape()));
+        }
+        for (Map.Entry<String, Var> e : params.entrySet()) e.getValue().setValue(sd.get(e.getKey()).to(dtype));
+    }
+
+    /** Total trainable parameters (equals {@link ModelStats#params}). */
+    public long numParams() {
+        long n = 0;
+        for (Var v : params.values()) n += v.value().numel();
+        return n;
+    }
+}

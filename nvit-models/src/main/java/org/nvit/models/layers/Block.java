@@ -1,0 +1,30 @@
+package org.nvit.models.layers;
+
+import org.nvit.autograd.F;
+import org.nvit.autograd.Var;
+import org.nvit.engine.Rng;
+import org.nvit.models.BlockSpec;
+
+/** Pre-norm transformer block: x + DropPath(Attn(LN1 x)), then x + DropPath(MLP(LN2 x)). */
+public final class Block {
+    public final LayerNorm norm1, norm2;
+    public final Attention attn;
+    public final Mlp mlp;
+
+    public Block(Params p, String name, int dim, BlockSpec spec, double scale, double eps) {
+        norm1 = new LayerNorm(p, name + ".norm1", dim, eps);
+        attn = new Attention(p, name + ".attn", dim, spec, scale);
+        norm2 = new LayerNorm(p, name + ".norm2", dim, eps);
+        mlp = new Mlp(p, name + ".mlp", dim, spec.mlpDim());
+    }
+
+    /** dropPath is this block's stochastic-depth rate; it applies only when training with rate > 0. */
+    public Var forward(Var x, boolean training, double dropPath, Rng rng) {
+        x = F.add(x, maybeDrop(attn.forward(norm1.forward(x)), training, dropPath, rng));
+        return F.add(x, maybeDrop(mlp.forward(norm2.forward(x)), training, dropPath, rng));
+    }
+
+    private static Var maybeDrop(Var y, boolean training, double p, Rng rng) {
+        return training && p > 0 ? F.dropPath(y, p, rng) : y;
+    }
+}
