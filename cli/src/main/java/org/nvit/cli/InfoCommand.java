@@ -1,0 +1,54 @@
+package org.nvit.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.nvit.engine.Tensor;
+import org.nvit.models.BlockSpec;
+import org.nvit.models.VitConfig;
+import org.nvit.models.io.StateDicts;
+import org.nvit.models.io.WeightFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nvit info FILE}: the model a weight file holds (config per block, tensor count, parameters). */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show the model in a weight file (.safetensors or PyTorch .pth): config per block and parameter count.")
+public final class InfoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "weight file (.safetensors, .pth)")
+    Path file;
+
+    @Option(names = "--heads", paramLabel = "N[,N...]",
+            description = "attention heads: one count for every block or one per block (default: the file's config, NViT's 'dim', or 64-wide heads)")
+    String heads;
+
+    @Override public Integer call() throws Exception {
+        WeightFiles.Loaded m = WeightFiles.load(file, HeadsOption.parse(heads));
+        PrintWriter out = spec.commandLine().getOut();
+        VitConfig c = m.config();
+        out.printf("file        %s (%s)%n", file, m.format());
+        out.printf("image       %d px, patch %d, %d channels, %d tokens%n", c.imageSize(), c.patchSize(), c.inChans(), c.numTokens());
+        out.printf("embed dim   %d, depth %d, classes %d%s%n", c.embedDim(), c.depth(), c.numClasses(), c.distilled() ? ", distilled" : "");
+        out.printf("attn scale  %s%n", c.attnScale() == null ? "1/sqrt(head width)" : c.attnScale().toString());
+        out.printf("tensors     %d, parameters %,d%n", m.stateDict().size(), StateDicts.parameterCount(m.stateDict()));
+        out.println("block  heads  qk/head  v/head  mlp");
+        for (int i = 0; i < c.depth(); i++) {
+            BlockSpec b = c.blocks().get(i);
+            out.printf("%5d  %5d  %7d  %6d  %d%n", i, b.heads(), b.qkDim(), b.vDim(), b.mlpDim());
+        }
+        for (Map.Entry<String, Object> e : m.extras().entrySet()) out.printf("extra       %s = %s%n", e.getKey(), brief(e.getValue()));
+        out.flush();
+        return 0;
+    }
+
+    private static String brief(Object v) {
+        String s = v instanceof Tensor t ? t.toString() : v instanceof Map<?, ?> mm ? "{" + mm.size() + " entries}" : String.valueOf(v);
+        return s.length() > 100 ? s.substring(0, 97) + "..." : s;
+    }
+}
