@@ -81,6 +81,7 @@ public final class F {
     /**
      * Distillation KL(softmax(teacher / tau) || softmax(student / tau)), summed over classes, averaged over the batch
      * and multiplied by tau^2 (DeiT's soft distillation). The teacher's logits are constants.
+     * (DeiT's reference code divides the summed KL by B*C instead of B: weight this loss by 1/C to match it.)
      */
     public static Var klDiv(Var studentLogits, Tensor teacherLogits, double tau) { return Losses.klDiv(studentLogits, teacherLogits, tau); }
 }

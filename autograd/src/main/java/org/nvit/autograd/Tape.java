@@ -13,6 +13,16 @@ import org.nvit.engine.Tensor;
 final class Tape {
     private Tape() {}
 
+    /** The gradient of the node whose rule is running, while nobody has adopted it yet. */
+    private static final ThreadLocal<Tensor> HANDOFF = new ThreadLocal<>();
+
+    /** True (once) when g is the running rule's upstream gradient and may be adopted as a receiver's grad. */
+    static boolean adopt(Tensor g) {
+        if (g == null || HANDOFF.get() != g) return false;
+        HANDOFF.remove();
+        return true;
+    }
+
     static void backward(Var root) {
         if (root.value().numel() != 1)
             throw new IllegalArgumentException("backward() needs a scalar (1 element), got " + root.value()
@@ -30,7 +40,15 @@ final class Tape {
             Tensor gy = v.grad;
             v.rule = null;   // drops the saved buffers the rule captured
             v.inputs = null; // and the edges, so the graph can be collected
-            if (gy != null || rule.runsWithoutGrad()) rule.apply(gy);
+            if (gy != null || rule.runsWithoutGrad()) {
+                // gy is dropped after this rule (unless retained), so one receiver may adopt it instead of copying
+                if (!v.retainGrad) HANDOFF.set(gy);
+                try {
+                    rule.apply(gy);
+                } finally {
+                    HANDOFF.remove();
+                }
+            }
             if (!v.isLeaf() && !v.retainGrad) v.grad = null;
         }
     }

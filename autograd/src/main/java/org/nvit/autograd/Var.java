@@ -123,7 +123,8 @@ public class Var {
     void accumulate(float alpha, Tensor g) {
         if (!requiresGrad) return;
         checkNumel(g);
-        Backends.of(value).axpy(alpha, g, gradBuffer());
+        if (grad == null && alpha == 1f && Tape.adopt(g)) grad = g.reshape(value.shape()); // pass-through, no copy
+        else Backends.of(value).axpy(alpha, g, gradBuffer());
     }
 
     /** grad += g where the caller hands over g (a fresh buffer nobody else holds): adopted when grad is empty. */

@@ -33,6 +33,10 @@ class OpsGradCheckTest {
         assertGrad("add bias", v -> F.add(v[0], v[1]), rand(2, 7, 5), rand(5));
         assertGrad("add pos-embed", v -> F.add(v[0], v[1]), rand(3, 7, 5), rand(1, 7, 5));
         assertGrad("add small first", v -> F.add(v[0], v[1]), rand(1, 5), rand(4, 5));
+        // gradient pass-through (a receiver adopts the upstream buffer): the same input twice, chains of adds
+        assertGrad("add self", v -> F.add(v[0], v[0]), rand(3, 4));
+        assertGrad("add chain", v -> F.add(F.add(F.reshape(v[0], 4, 3), v[1]), F.scale(v[1], 1.0)), rand(3, 4), rand(4, 3));
+        assertGrad("weightedSum self", v -> F.weightedSum(v[0], 1.0, v[0], 1.0), rand(2));
     }
 
     @Test void elementwise() {

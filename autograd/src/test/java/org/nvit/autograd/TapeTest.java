@@ -59,6 +59,16 @@ class TapeTest {
         assertEquals(DType.F64, w.grad().dtype());
     }
 
+    @Test void retainedGradIsNotOverwrittenByLaterAccumulation() {
+        Var x = Var.param("x", Tensor.of(new double[] {1, 2}, 2));
+        Var y = F.add(x, Var.constant(Tensor.of(new double[] {1, 1}, 2))).retainGrad(); // y = (2, 3)
+        Var z = F.add(F.reshape(x, 2), y); // (3, 5); y's rule runs before the reshape's, both reach x
+        F.mean(F.mul(z, z)).backward();
+        // dz = z = (3, 5) (mean of 2 squares); y.grad = dz; x.grad = 2 dz
+        assertArrayEquals(new double[] {3, 5}, y.grad().toDoubleArray(), 1e-6);
+        assertArrayEquals(new double[] {6, 10}, x.grad().toDoubleArray(), 1e-6);
+    }
+
     @Test void float32PathWorks() {
         Var w = Var.param("w", Tensor.rand(DType.F32, new Rng(1), -1, 1, 5, 3));
         Var b = Var.param("b", Tensor.zeros(5));

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code nvit} command: one picocli subcommand per job. */
 @Command(name = "nvit", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Vision Transformers and NViT global structural pruning, in pure Java.",
-        subcommands = {BenchCommand.class, InfoCommand.class, ConvertCommand.class, LutCommand.class, PruneCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, ConvertCommand.class, BenchCommand.class,
+                LutCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
 public final class Nvit implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

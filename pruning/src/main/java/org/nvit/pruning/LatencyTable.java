@@ -144,7 +144,7 @@ public final class LatencyTable {
     }
 
     public void save(Path file) throws IOException {
-        org.nvit.models.train.AtomicFiles.writeString(file, JSON.writeValueAsString(data));
+        org.nvit.models.io.AtomicFiles.writeString(file, JSON.writeValueAsString(data));
     }
 
     public static LatencyTable load(Path file) throws IOException {

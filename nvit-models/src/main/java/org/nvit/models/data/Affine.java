@@ -21,6 +21,15 @@ final class Affine {
                     for (int ch = 0; ch < C; ch++) out[ch * H * W + o] = fill[ch];
                     continue;
                 }
+                if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) { // interior: no bounds checks
+                    int i = y0 * W + x0;
+                    for (int ch = 0, base = 0; ch < C; ch++, base += H * W) {
+                        float v00 = in[base + i], v01 = in[base + i + 1], v10 = in[base + i + W], v11 = in[base + i + W + 1];
+                        float top = v00 + fx * (v01 - v00), bot = v10 + fx * (v11 - v10);
+                        out[base + o] = top + fy * (bot - top);
+                    }
+                    continue;
+                }
                 for (int ch = 0; ch < C; ch++) {
                     int base = ch * H * W;
                     float v00 = px(in, base, W, H, x0, y0, fill[ch]), v01 = px(in, base, W, H, x0 + 1, y0, fill[ch]);

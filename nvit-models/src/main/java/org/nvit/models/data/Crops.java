@@ -54,7 +54,9 @@ public final class Crops {
         int scaleSize = (int) Math.floor(size / cropFraction);
         double s = (double) scaleSize / Math.min(H, W);
         if (H == W && scaleSize == size && H == size) return img.copy();
-        long rh = Math.round(H * s), rw = Math.round(W * s);
+        // torchvision Resize(int): the short side becomes scaleSize, the long side int(scaleSize * long / short)
+        long rh = H <= W ? scaleSize : (long) ((double) scaleSize * H / W);
+        long rw = W <= H ? scaleSize : (long) ((double) scaleSize * W / H);
         double top = Math.round((rh - size) / 2.0), left = Math.round((rw - size) / 2.0);
         return Resample.crop(img, left / s, top / s, size / s, size / s, size, size, f);
     }

@@ -17,4 +17,14 @@ public record DataSource(String kind, Dataset train, Dataset val, float[] mean, 
     public int numClasses() { return train.numClasses(); }
 
     public int channels() { return train.channels(); }
+
+    /** Throws a one-line error with the fix when a model's input channels or class count do not fit this data. */
+    public void checkModel(int inChans, int modelClasses) {
+        if (inChans != channels())
+            throw new DataException(kind + " images have " + channels() + " channel(s) but the model expects " + inChans
+                    + "; use a config with in_chans " + channels());
+        if (modelClasses != numClasses())
+            throw new DataException(kind + " has " + numClasses() + " classes but the model has " + modelClasses
+                    + "; use a config with num_classes " + numClasses());
+    }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
+import org.nvit.models.io.AtomicFiles;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -30,7 +31,7 @@ public final class Curves {
         g.drawImage(l, 0, 0, null);
         g.drawImage(a, l.getWidth(), 0, null);
         g.dispose();
-        AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(img, "png", out));
+        AtomicFiles.writeStream(png, out -> javax.imageio.ImageIO.write(img, "png", out));
     }
 
     static XYChart chart(String title, String yTitle) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.nvit.models.io.AtomicFiles;
 
 /**
  * metrics.jsonl: one JSON object per epoch. Rewritten whole (temp file + rename) on each append, so a crash never

@@ -22,7 +22,8 @@ public final class TrainOptions {
     public double baseLr = 5e-4;
     public double minLr = 1e-5;
     public double warmupLr = 1e-6;
-    public double warmupEpochs = 5;
+    /** Warm-up length in epochs; null = min(5, epochs / 10): DeiT's 5 for long runs, a tenth of a short one. */
+    public Double warmupEpochs;
     public double weightDecay = 0.05;
     /** Stochastic depth of the last block; block i gets dropPath * i / (depth - 1). */
     public double dropPath = 0.1;
@@ -49,6 +50,14 @@ public final class TrainOptions {
     public Boolean hflip;
     public Boolean randAugment;
     public Double reprob;
+    /** Extra augmentation overrides, key=value[,key=value] (see AugmentConfig.withOverrides). */
+    public String aug;
+    /** Stop after this many optimizer steps in total (0 = run all epochs); for smoke tests and quick runs. */
+    public long maxSteps = 0;
+    /** Evaluation batch size. */
+    public int evalBatchSize = 256;
+
+    public double warmup() { return warmupEpochs != null ? warmupEpochs : Math.min(5, epochs / 10.0); }
 
     /** The peak learning rate: explicit, or scaled linearly with the batch. */
     public double peakLr() { return lr != null ? lr : baseLr * batchSize / 512.0; }
@@ -59,7 +68,7 @@ public final class TrainOptions {
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1 (got " + batchSize + ")");
         if (!(peakLr() > 0)) throw new IllegalArgumentException("--lr must be > 0");
         if (minLr < 0 || minLr > peakLr()) throw new IllegalArgumentException("--min-lr must be in [0, lr]");
-        if (warmupEpochs < 0 || warmupEpochs > epochs)
+        if (warmup() < 0 || warmup() > epochs)
             throw new IllegalArgumentException("--warmup-epochs must be in [0, epochs]");
         if (dropPath < 0 || dropPath >= 1) throw new IllegalArgumentException("--drop-path must be in [0, 1)");
         if (smoothing != null && (smoothing < 0 || smoothing >= 1))
@@ -74,6 +83,7 @@ public final class TrainOptions {
             throw new IllegalArgumentException("--distillation-alpha must be in [0, 1]");
         if (distillationTau <= 0) throw new IllegalArgumentException("--distillation-tau must be > 0");
         if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0");
+        if (maxSteps < 0) throw new IllegalArgumentException("--max-steps must be >= 0");
         if (workers < 1) throw new IllegalArgumentException("--workers must be >= 1");
         return this;
     }

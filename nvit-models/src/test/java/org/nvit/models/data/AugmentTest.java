@@ -62,6 +62,19 @@ class AugmentTest {
         Image e = Crops.resizeCentreCrop(random(3, 100, 80, 5), 16, 0.875, Interpolation.BICUBIC);
         assertEquals(16, e.height());
         assertEquals(16, e.width());
+        // eval on a 64x48 image with crop fraction 0.5: short side to 32 (long side 42), centre 16x16 = source box
+        // [16, 48) x [8, 40); a constant-per-region image tells whether the right box was taken
+        float[] reg = new float[64 * 48];
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 48; x++) reg[y * 48 + x] = (y >= 16 && y < 48 && x >= 8 && x < 40) ? 1 : 0;
+        Image centre = Crops.resizeCentreCrop(new Image(1, 64, 48, reg), 16, 0.5, Interpolation.BILINEAR);
+        for (float v : centre.data()) assertEquals(1f, v, 1e-6f);
+        // affine: interior and border paths agree with plain bilinear interpolation
+        Image src = random(2, 9, 11, 8);
+        Image moved = Affine.warp(src, 1, 0, 0.25, 0, 1, 0.5, new float[] {0.7f, 0.7f});
+        float expect = 0.5f * (0.75f * src.at(1, 4, 3) + 0.25f * src.at(1, 4, 4)) + 0.5f * (0.75f * src.at(1, 5, 3) + 0.25f * src.at(1, 5, 4));
+        assertEquals(expect, moved.at(1, 4, 3), 1e-6f);
+        float edge = 0.5f * (0.75f * src.at(0, 8, 3) + 0.25f * src.at(0, 8, 4)) + 0.5f * 0.7f;
+        assertEquals(edge, moved.at(0, 8, 3), 1e-6f);
         Image f = random(2, 5, 6, 6), g = f.copy();
         Crops.hflip(g);
         assertEquals(f.at(1, 3, 0), g.at(1, 3, 5));

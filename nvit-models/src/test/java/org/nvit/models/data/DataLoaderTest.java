@@ -104,6 +104,27 @@ class DataLoaderTest {
         }
     }
 
+    @Test void imageFolderThroughTheFullRecipe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        int[][] sizes = {{20, 30}, {17, 11}, {40, 40}, {9, 25}};
+        for (int i = 0; i < 8; i++) {
+            int[] sz = sizes[i % 4];
+            TestFiles.png(tmp.resolve((i < 6 ? "train/" : "val/") + (i % 2 == 0 ? "a" : "b") + "/" + i + ".png"), sz[0], sz[1],
+                    0x102030 * (i + 1));
+        }
+        DataSource src = DataSources.open("imagefolder:" + tmp, 3, 16, 2);
+        AugmentConfig cfg = AugmentConfig.defaultsFor(src, 16);
+        assertTrue(cfg.randomResizedCrop() && cfg.randAugment() && cfg.mixing());
+        try (DataLoader tr = DataLoader.train(src.train(), cfg, 4, 3, 2); DataLoader ev = DataLoader.eval(src.val(), cfg, 4, 1)) {
+            Batch b = tr.iterator(0).next();
+            assertArrayEquals(new int[] {4, 3, 16, 16}, b.images().shape());
+            float[] t = b.targets().toFloatArray();
+            for (int r = 0; r < 4; r++) assertEquals(1.0, t[2 * r] + t[2 * r + 1], 1e-5);
+            Batch v = ev.iterator(0).next();
+            assertEquals(2, v.size());
+            assertArrayEquals(new int[] {2, 3, 16, 16}, v.images().shape());
+        }
+    }
+
     /** base, but get(i) first runs check(i). */
     static Dataset failingAt(Dataset base, java.util.function.IntConsumer check) {
         return new Dataset() {

@@ -136,6 +136,9 @@ class ReadersTest {
         assertEquals(3 * 32 * 32, a.image().data().length);
         assertArrayEquals(a.image().data(), b.image().data());
         assertTrue(a.label() >= 0 && a.label() < 7);
+        s.checkModel(3, 7);
+        assertMessage(() -> s.checkModel(1, 7), "in_chans 3");
+        assertMessage(() -> s.checkModel(3, 1000), "num_classes 7");
         for (float v : a.image().data()) assertTrue(v >= 0 && v < 1);
     }
 

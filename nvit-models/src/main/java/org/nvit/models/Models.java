@@ -1,0 +1,49 @@
+package org.nvit.models;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.nvit.models.io.WeightFiles;
+
+/** Builds models from the ways users name them: a preset, a config JSON file, or a checkpoint file. */
+public final class Models {
+    private Models() {}
+
+    /** A config from exactly one of a preset name or a config file. */
+    public static VitConfig config(String presetName, String configFile) throws IOException {
+        if (configFile != null) {
+            Path p = Path.of(configFile);
+            if (!Files.exists(p)) throw new NoSuchFileException(configFile + " (the --config file)");
+            return VitConfig.fromJson(Files.readString(p));
+        }
+        return Presets.byName(presetName);
+    }
+
+    /** A model with its weights from any checkpoint the project reads (ours, DeiT/timm .pth or safetensors, NViT). */
+    public static VisionTransformer load(Path checkpoint, List<Integer> heads) throws IOException {
+        if (!Files.exists(checkpoint)) throw new NoSuchFileException(checkpoint.toString());
+        WeightFiles.Loaded l = WeightFiles.load(checkpoint, heads);
+        VisionTransformer m = new VisionTransformer(l.config(), 0);
+        m.loadStateDict(l.stateDict());
+        return m;
+    }
+
+    /** Parses "--heads N" or "--heads a,b,c" (null or blank = none). */
+    public static List<Integer> parseHeads(String spec) {
+        if (spec == null || spec.isBlank()) return null;
+        List<Integer> out = new ArrayList<>();
+        for (String s : spec.split(",")) {
+            try {
+                int h = Integer.parseInt(s.strip());
+                if (h < 1) throw new NumberFormatException();
+                out.add(h);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--heads takes a positive integer or a comma-separated list, not '" + spec + "'");
+            }
+        }
+        return out;
+    }
+}
