@@ -18,7 +18,7 @@ import org.nvit.models.data.DataLoader;
 import org.nvit.models.data.DataSource;
 import org.nvit.models.data.DataSources;
 import org.nvit.models.io.WeightFiles;
-import org.nvit.models.train.AtomicFiles;
+import org.nvit.models.io.AtomicFiles;
 import org.nvit.pruning.LatencyTable;
 import org.nvit.pruning.LatencyTableBuilder;
 import org.nvit.pruning.PruneOptions;

@@ -14,7 +14,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.ModelStats;
 import org.nvit.models.VitConfig;
-import org.nvit.models.train.AtomicFiles;
+import org.nvit.models.io.AtomicFiles;
 
 /** The files a pruning run leaves: dims.csv, dims.png, latency.png and report.md (all written atomically). */
 public final class PruneReport {
@@ -60,7 +60,7 @@ public final class PruneReport {
         var g = all.createGraphics();
         for (int k = 0; k < 4; k++) g.drawImage(imgs[k], (k % 2) * w, (k / 2) * h, null);
         g.dispose();
-        AtomicFiles.write(file, out -> javax.imageio.ImageIO.write(all, "png", out));
+        AtomicFiles.writeStream(file, out -> javax.imageio.ImageIO.write(all, "png", out));
     }
 
     /** Estimated (table) latency after each pruning step, as a fraction of the original. */
@@ -74,7 +74,7 @@ public final class PruneReport {
         java.util.Arrays.fill(t, target);
         c.addSeries("target", x, t).setMarker(SeriesMarkers.NONE);
         BufferedImage img = BitmapEncoder.getBufferedImage(c);
-        AtomicFiles.write(file, out -> javax.imageio.ImageIO.write(img, "png", out));
+        AtomicFiles.writeStream(file, out -> javax.imageio.ImageIO.write(img, "png", out));
     }
 
     private static double[] dims(VitConfig c, int k) {
