@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.nvit.autograd.F;
 import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
+import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backends;
 import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
@@ -59,7 +60,7 @@ public final class Pruner {
 
     /** Runs until a stop condition; data.next() returning null ends it early. */
     public Result run(java.util.function.Supplier<Batch> data, Consumer<StepRecord> progress) {
-        AdamW adamw = new AdamW(opt.lr(), opt.weightDecay());
+        AdamW adamw = optimizer(student, opt);
         Importance importance = Importance.byName(opt.importance());
         GlobalRanking ranking = new GlobalRanking(table, opt.groupSizes(), opt.perStep(), opt.latencyReg());
         Map<String, Var> params = student.parameters();
@@ -99,6 +100,15 @@ public final class Pruner {
         return new Result(masks, steps, original, ranking.eta(), shrunk, stop);
     }
 
+    /**
+     * AdamW at a constant lr (betas 0.9/0.999, eps 1e-8). No weight decay for 1-D tensors, biases, pos_embed and
+     * cls_token; dist_token is decayed, as in timm 0.3.2 (nvit-paper.md 7).
+     */
+    static AdamW optimizer(VisionTransformer model, PruneOptions o) {
+        return new AdamW(model.parameters().values(), o.lr(), 0.9, 0.999, 1e-8, o.weightDecay(), p -> p.shape().length <= 1
+                || p.name().endsWith(".bias") || p.name().equals("pos_embed") || p.name().equals("cls_token"));
+    }
+
     /** One forward/backward/AdamW step with masks and saliency bookkeeping; returns the loss. */
     double trainStep(Batch b, AdamW adamw, Importance importance, Map<String, Var> params) {
         Tensor images = b.images();
@@ -111,7 +121,7 @@ public final class Pruner {
         Var loss = opt.klCoeff() > 0 ? F.weightedSum(task, 1, F.klDiv(logits, teacherLogits, opt.klTau()), opt.klCoeff()) : task;
         double value = cpu(loss.value()).getFlat(0);
         loss.backward();
-        adamw.step(params);
+        adamw.step();
         masks.apply(student.stateDict());
         Map<String, Tensor> grads = new HashMap<>();
         for (Map.Entry<String, Var> e : params.entrySet())

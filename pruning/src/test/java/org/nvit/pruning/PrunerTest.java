@@ -43,7 +43,7 @@ class PrunerTest {
         masks.apply(m.stateDict());
         p.maskedForward().update(masks);
         Tensor before = m.stateDict().get("blocks.0.mlp.fc1.weight").copy();
-        AdamW opt = new AdamW(1e-2, 0.05);
+        var opt = Pruner.optimizer(m, PruneOptions.defaults(0.5).withLr(1e-2));
         Rng r = new Rng(3);
         for (int s = 0; s < 3; s++) p.trainStep(batch(r), opt, new TaylorImportance(), m.parameters());
         Map<String, Tensor> sd = m.stateDict();
