@@ -22,23 +22,6 @@ public record Slice(String name, int axis, int index) {
     @FunctionalInterface
     public interface RunConsumer { void accept(long start, long length); }
 
-    /** Sum over this slice of a[i] * b[i] (a and b of equal shape, CPU). */
-    public double dot(Tensor a, Tensor b) {
-        double[] s = {0};
-        forEachRun(a.shape(), (start, len) -> {
-            if (a.dtype() == org.nvit.engine.DType.F32 && b.dtype() == org.nvit.engine.DType.F32) {
-                float[] x = a.floats(), y = b.floats();
-                int xo = a.off() + (int) start, yo = b.off() + (int) start;
-                double acc = 0;
-                for (int i = 0; i < len; i++) acc += (double) x[xo + i] * y[yo + i];
-                s[0] += acc;
-            } else {
-                for (long i = start; i < start + len; i++) s[0] += a.getFlat(i) * b.getFlat(i);
-            }
-        });
-        return s[0];
-    }
-
     /** Sets this slice of t to zero (CPU). */
     public void zero(Tensor t) {
         forEachRun(t.shape(), (start, len) -> {
