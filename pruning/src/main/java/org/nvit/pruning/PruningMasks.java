@@ -21,8 +21,8 @@ public final class PruningMasks {
     private final Structure structure;
     private final Map<PruningLayer, boolean[]> keep = new HashMap<>();
     private int version;
-    private Map<String, Tensor> deviceMasks;
-    private int deviceMasksVersion = -1;
+    private Map<String, Tensor> cached;
+    private String cacheKey;
 
     public PruningMasks(Structure structure) {
         this.structure = structure;
@@ -70,25 +70,26 @@ public final class PruningMasks {
         return c.withBlocks(blocks).withEmbedDim(alive(PruningLayer.EMB));
     }
 
-    /** Zeroes every slice of every pruned unit in place (CPU tensors directly, device tensors through a 0/1 mask). */
+    /**
+     * Zeroes every slice of every pruned unit in place. Runs after every optimizer step, so it multiplies by 0/1 mask
+     * tensors (one vectorised backend op per affected parameter, on the parameters' device) built once per change of
+     * the masks, instead of walking the slices each time.
+     */
     public void apply(Map<String, Tensor> params) {
-        Map<String, Tensor> masks = null;
-        for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            Tensor t = e.getValue();
-            if (t.device() == Device.CPU) continue;
-            if (masks == null) masks = deviceMasks(params);
-            Tensor m = masks.get(e.getKey());
-            if (m != null) Backends.of(t).mul(t, m, t);
-        }
-        for (PruningLayer l : layers()) {
-            boolean[] k = keep.get(l);
-            for (int u = 0; u < k.length; u++) {
-                if (k[u]) continue;
-                for (Slice s : structure.zeroed(l, u)) {
-                    Tensor t = params.get(s.name());
-                    if (t != null && t.device() == Device.CPU) s.zero(t);
-                }
+        Tensor any = params.values().iterator().next();
+        String key = version + "/" + any.dtype() + "/" + any.device();
+        if (!key.equals(cacheKey)) {
+            Map<String, Tensor> cpu = maskTensors(params);
+            cached = new HashMap<>();
+            for (var e : cpu.entrySet()) {
+                Tensor p = params.get(e.getKey());
+                cached.put(e.getKey(), p.device() == Device.CPU ? e.getValue() : Backends.of(p).fromCpu(e.getValue()));
             }
+            cacheKey = key;
+        }
+        for (var e : cached.entrySet()) {
+            Tensor p = params.get(e.getKey());
+            if (p != null) Backends.of(p).mul(p, e.getValue(), p);
         }
     }
 
@@ -108,16 +109,6 @@ public final class PruningMasks {
             }
         }
         return out;
-    }
-
-    private Map<String, Tensor> deviceMasks(Map<String, Tensor> params) {
-        if (deviceMasksVersion != version) {
-            Map<String, Tensor> cpu = maskTensors(params);
-            deviceMasks = new HashMap<>();
-            for (var e : cpu.entrySet()) deviceMasks.put(e.getKey(), Backends.of(params.get(e.getKey())).fromCpu(e.getValue()));
-            deviceMasksVersion = version;
-        }
-        return deviceMasks;
     }
 
     private static Tensor ones(DType dt, int[] shape) {
