@@ -24,6 +24,7 @@ import org.nvit.pruning.LatencyTableBuilder;
 import org.nvit.pruning.PruneOptions;
 import org.nvit.pruning.PruneReport;
 import org.nvit.pruning.Pruner;
+import org.nvit.pruning.UnitKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -55,12 +56,13 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "1") int workers;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--eval-batches", defaultValue = "0", description = "validation batches for the accuracies (0 = the whole split)") int evalBatches;
+    @Option(names = "--group-sizes", description = "units pruned together per kind, e.g. emb=16,head=2,qk=8,v=8,mlp=16 (NViT's, the default)") String groupSizes;
     @Option(names = "--no-measure", description = "skip measuring the latency of the original and pruned models") boolean noMeasure;
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PruneOptions opt = new PruneOptions(target, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay,
-                importance, null, seed);
+                importance, parseGroupSizes(groupSizes), seed);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1");
         LatencyTable table = LatencyTable.load(lut);
         WeightFiles.Loaded loaded = WeightFiles.load(checkpoint, List.of());
@@ -129,6 +131,22 @@ public final class PruneCommand implements Callable<Integer> {
         out.printf("wrote %s/{model.safetensors, config.json, dims.csv, dims.png, latency.png, report.md}%n", output);
         out.flush();
         return 0;
+    }
+
+    static java.util.Map<UnitKind, Integer> parseGroupSizes(String spec) {
+        java.util.Map<UnitKind, Integer> m = new java.util.EnumMap<>(UnitKind.class);
+        if (spec == null || spec.isBlank()) return null;
+        for (String part : spec.split(",")) {
+            String[] kv = part.trim().split("=");
+            UnitKind k = null;
+            for (UnitKind u : UnitKind.values()) if (kv.length == 2 && u.label().equals(kv[0].trim().toLowerCase(Locale.ROOT))) k = u;
+            int n;
+            try { n = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : -1; } catch (NumberFormatException e) { n = -1; }
+            if (k == null || n < 1)
+                throw new IllegalArgumentException("--group-sizes '" + spec + "': expected kind=N pairs with kinds emb, head, qk, v, mlp and N >= 1");
+            m.put(k, n);
+        }
+        return m;
     }
 
     /** Cycles through training epochs as one endless batch stream. */

@@ -54,6 +54,17 @@ class PruneCommandTest {
         assertTrue(csv.get(0).startsWith("step,batches,latency_s,emb,heads_0"));
     }
 
+    @Test void groupSizesParse() {
+        var m = PruneCommand.parseGroupSizes("emb=8, head=1,mlp=4");
+        assertEquals(8, m.get(org.nvit.pruning.UnitKind.EMB));
+        assertEquals(1, m.get(org.nvit.pruning.UnitKind.HEAD));
+        assertEquals(4, m.get(org.nvit.pruning.UnitKind.MLP));
+        assertNull(PruneCommand.parseGroupSizes(null));
+        var e = assertThrows(IllegalArgumentException.class, () -> PruneCommand.parseGroupSizes("heads=2"));
+        assertTrue(e.getMessage().startsWith("--group-sizes"));
+        assertThrows(IllegalArgumentException.class, () -> PruneCommand.parseGroupSizes("qk=0"));
+    }
+
     @Test void missingTableIsOneClearLine(@TempDir Path dir) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int rc = run(out, err, "prune", "--checkpoint", dir.resolve("x.safetensors").toString(), "--lut", dir.resolve("nope.json").toString());
