@@ -58,7 +58,7 @@ public final class Pruner {
 
     public MaskedForward maskedForward() { return forward; }
 
-    /** Runs until a stop condition; data.next() returning null ends it early. */
+    /** Runs until a stop condition; data.get() returning null ends it early. */
     public Result run(java.util.function.Supplier<Batch> data, Consumer<StepRecord> progress) {
         AdamW adamw = optimizer(student, opt);
         Importance importance = Importance.byName(opt.importance());
