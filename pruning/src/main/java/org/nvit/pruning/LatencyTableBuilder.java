@@ -1,0 +1,162 @@
+package org.nvit.pruning;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.nvit.autograd.NoGrad;
+import org.nvit.autograd.Var;
+import org.nvit.engine.Backend;
+import org.nvit.engine.DType;
+import org.nvit.engine.Rng;
+import org.nvit.engine.Tensor;
+import org.nvit.models.BlockSpec;
+import org.nvit.models.VisionTransformer;
+import org.nvit.models.VitConfig;
+import org.nvit.models.layers.Block;
+import org.nvit.models.layers.Params;
+
+/**
+ * Measures NViT's latency lookup table (nvit-paper.md 3.2) on a backend: the forward wall time of one transformer
+ * block (LN, attention, proj, LN, MLP; no graph) at the model's token count and a fixed batch, for every point of a
+ * grid over (EMB, heads, QK, V, MLP), each the median of {@code repeats} runs after {@code warmup} runs. The fixed parts
+ * (patch embedding, tokens, final norm, heads) are the whole model's median time minus depth blocks at full size.
+ */
+public final class LatencyTableBuilder {
+    public enum GridKind { DEFAULT, QUICK }
+
+    private final Backend backend;
+    private final int batch;
+    private final int warmup;
+    private final int repeats;
+
+    public LatencyTableBuilder(Backend backend, int batch, int warmup, int repeats) {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1 (got " + batch + ")");
+        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1");
+        this.backend = backend;
+        this.batch = batch;
+        this.warmup = Math.max(0, warmup);
+        this.repeats = repeats;
+    }
+
+    /**
+     * NViT's grid shape scaled to the model's largest dims: EMB {E/3, 2E/3, E}; heads, QK and V at {1, 1/4, 1/2, 3/4, 1}
+     * of the maximum; MLP at {1, 1/8, 1/4, 3/8, 1/2, 3/4, 1} of it. QUICK keeps {1/2, 1} for EMB and {1, 1/2, 1}
+     * elsewhere (or fewer where the dims are tiny).
+     */
+    public static LatencyTable.Grid grid(VitConfig cfg, GridKind kind) {
+        int e = cfg.embedDim(), h = 1, q = 1, v = 1, m = 1;
+        for (BlockSpec b : cfg.blocks()) {
+            h = Math.max(h, b.heads());
+            q = Math.max(q, b.qkDim());
+            v = Math.max(v, b.vDim());
+            m = Math.max(m, b.mlpDim());
+        }
+        double[] five = {0, 0.25, 0.5, 0.75, 1}, mlp = {0, 0.125, 0.25, 0.375, 0.5, 0.75, 1}, quick = {0, 0.5, 1};
+        if (kind == GridKind.QUICK)
+            return new LatencyTable.Grid(axis(e, new double[] {0.5, 1}), axis(h, quick), axis(q, quick), axis(v, quick), axis(m, quick));
+        return new LatencyTable.Grid(axis(e, new double[] {1 / 3.0, 2 / 3.0, 1}), axis(h, five), axis(q, five), axis(v, five), axis(m, mlp));
+    }
+
+    /** Fractions of max rounded to integers >= 1, deduplicated and sorted; 0 means the value 1. */
+    static int[] axis(int max, double[] fractions) {
+        TreeSet<Integer> s = new TreeSet<>();
+        for (double f : fractions) s.add(Math.max(1, (int) Math.round(f * max)));
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Median forward seconds of one block with these dims on a [batch, tokens, emb] input. */
+    public double measureBlock(int emb, BlockSpec spec, int tokens, double attnScale, double eps) {
+        Params p = new Params(DType.F32, new Rng(emb * 31L + spec.hashCode()));
+        Block block = new Block(p, "b", emb, spec, attnScale, eps);
+        for (Var w : p.all().values()) w.setValue(backend.fromCpu(w.value()));
+        Tensor x = backend.fromCpu(Tensor.randn(DType.F32, new Rng(1), 1, batch, tokens, emb));
+        return median(() -> block.forward(Var.constant(x), false, 0, null));
+    }
+
+    /** Median forward seconds of a whole model (random weights). */
+    public double measureModel(VitConfig cfg) {
+        VisionTransformer m = new VisionTransformer(cfg, 1);
+        for (Var w : m.parameters().values()) w.setValue(backend.fromCpu(w.value()));
+        Tensor x = backend.fromCpu(Tensor.randn(DType.F32, new Rng(2), 1, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
+        return median(() -> m.forward(Var.constant(x), false, 0, null));
+    }
+
+    private double median(Runnable forward) {
+        double[] t = new double[repeats];
+        try (NoGrad g = NoGrad.open()) {
+            for (int i = 0; i < warmup; i++) forward.run();
+            backend.synchronize();
+            for (int i = 0; i < repeats; i++) {
+                long t0 = System.nanoTime();
+                forward.run();
+                backend.synchronize();
+                t[i] = (System.nanoTime() - t0) * 1e-9;
+            }
+        }
+        Arrays.sort(t);
+        return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
+    }
+
+    /** Measures every grid point and the fixed parts. progress receives one line per EMB x heads slice. */
+    public LatencyTable build(VitConfig cfg, LatencyTable.Grid grid, String modelName, Consumer<String> progress) {
+        int tokens = cfg.numTokens();
+        double scale = cfg.attnScale() != null ? cfg.attnScale() : Double.NaN;
+        List<Double> values = new ArrayList<>();
+        long total = (long) grid.emb().length * grid.heads().length * grid.qk().length * grid.v().length * grid.mlp().length;
+        long done = 0;
+        for (int e : grid.emb())
+            for (int h : grid.heads()) {
+                for (int q : grid.qk())
+                    for (int v : grid.v())
+                        for (int m : grid.mlp()) {
+                            double s = Double.isNaN(scale) ? 1 / Math.sqrt(q) : scale;
+                            values.add(measureBlock(e, new BlockSpec(h, q, v, m), tokens, s, cfg.layerNormEps()));
+                            done++;
+                        }
+                if (progress != null) progress.accept(String.format("emb %d heads %d: %d/%d points", e, h, done, total));
+            }
+        double blocks = 0;
+        for (int i = 0; i < cfg.depth(); i++)
+            blocks += measureBlock(cfg.embedDim(), cfg.blocks().get(i), tokens, cfg.scaleOf(i), cfg.layerNormEps());
+        double fixed = Math.max(0, measureModel(cfg) - blocks);
+        double[] vals = values.stream().mapToDouble(Double::doubleValue).toArray();
+        return new LatencyTable(new LatencyTable.Data("nvit-lut-1", backend.name(), backend.device().name().toLowerCase(),
+                machine(), Instant.now().toString(), batch, tokens, modelName, grid, vals, fixed));
+    }
+
+    static String machine() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " cpus, Java " + Runtime.version();
+    }
+
+    /** One check sample: a random ragged model inside the grid, with predicted and measured seconds. */
+    public record CheckSample(VitConfig config, double predicted, double measured) {
+        public double relError() { return Math.abs(predicted - measured) / measured; }
+    }
+
+    /** Random ragged models (dims uniform inside the grid's range on each axis) of base's depth and image shape. */
+    public List<CheckSample> check(LatencyTable table, VitConfig base, int samples, long seed, Consumer<String> progress) {
+        LatencyTable.Grid g = table.data().grid();
+        Rng r = new Rng(seed);
+        List<CheckSample> out = new ArrayList<>();
+        for (int s = 0; s < samples; s++) {
+            List<BlockSpec> blocks = new ArrayList<>();
+            for (int i = 0; i < base.depth(); i++)
+                blocks.add(new BlockSpec(pick(r, g.heads()), pick(r, g.qk()), pick(r, g.v()), pick(r, g.mlp())));
+            VitConfig c = base.withBlocks(blocks).withEmbedDim(pick(r, g.emb()));
+            CheckSample cs = new CheckSample(c, table.model(c), measureModel(c));
+            out.add(cs);
+            if (progress != null) progress.accept(String.format("sample %d: predicted %.4g s, measured %.4g s (%.1f%%)",
+                    s + 1, cs.predicted(), cs.measured(), 100 * cs.relError()));
+        }
+        return out;
+    }
+
+    private static int pick(Rng r, int[] axis) {
+        int lo = axis[0], hi = axis[axis.length - 1];
+        return lo + r.nextInt(hi - lo + 1);
+    }
+}
