@@ -132,6 +132,10 @@ class TrainerTest {
         Trainer b = Trainer.resume(tmp.resolve("cut"), 0, 0);
         b.run();
         Map<String, Tensor> got = b.model().stateDict();
+        // Not bit-exact: the JIT tier decides whether exp/erf run as SVML intrinsics or Java fallbacks, which differ
+        // in the last ulp. Over a few steps that stays at float noise, except where Adam normalises a gradient that
+        // is zero in theory (the key bias): there the update follows the sign of the noise, at most lr per step.
+        double lr = full.lr;
         for (var e : expected.entrySet()) {
             Tensor x = e.getValue(), y = got.get(e.getKey());
             double maxRef = 0, maxDiff = 0;
@@ -139,7 +143,9 @@ class TrainerTest {
                 maxRef = Math.max(maxRef, Math.abs(x.getFlat(i)));
                 maxDiff = Math.max(maxDiff, Math.abs(x.getFlat(i) - y.getFlat(i)));
             }
-            assertTrue(maxDiff <= 1e-5 * Math.max(maxRef, 1e-3), e.getKey() + ": resumed run differs by " + maxDiff);
+            boolean keyBias = e.getKey().endsWith("attn.k.bias") || e.getKey().endsWith("attn.qkv.bias");
+            double bound = keyBias ? 3 * lr : 1e-5 * maxRef;
+            assertTrue(maxDiff <= bound, e.getKey() + ": resumed run differs by " + maxDiff + " (bound " + bound + ")");
         }
     }
 
