@@ -1,5 +1,7 @@
 package org.nvit.cli;
 
+import org.nvit.engine.OpProfiler;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -37,6 +39,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
     @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
+    @Option(names = "--profile", description = "also print the time per backend op over the timed steps") boolean profile;
 
     @Override public Integer call() throws Exception {
         if (batch < 1 || repeats < 1 || warmup < 0)
@@ -48,6 +51,11 @@ public final class BenchModelCommand implements Callable<Integer> {
         };
         VitConfig cfg = arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
         String name = arch.model != null ? arch.model : arch.config.getFileName().toString();
+        OpProfiler profiler = null;
+        if (profile) {
+            profiler = new OpProfiler(Backends.cpu());
+            Backends.register(profiler.backend());
+        }
         VisionTransformer model = new VisionTransformer(cfg, seed);
         Rng rng = new Rng(seed + 1);
         Tensor images = Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize());
@@ -56,6 +64,7 @@ public final class BenchModelCommand implements Callable<Integer> {
         Runnable step = train ? new TrainStep(model, images, labels, rng) : () -> model.predict(images);
 
         for (int i = 0; i < warmup; i++) step.run();
+        if (profiler != null) profiler.reset();
         double[] secs = new double[repeats], cpu = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             long t0 = System.nanoTime(), c0 = processCpuNanos();
@@ -73,6 +82,11 @@ public final class BenchModelCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s (%s) %s batch %d on %s: %.2f images/s (median %.1f ms of %d, %.1f GFLOP/s;"
                         + " %.1f ms CPU per image)%n",
                 name, ModelStats.summary(cfg), mode, batch, backend, ips, median * 1e3, repeats, gflops, cpuSecsPerImage * 1e3);
+        if (profiler != null) {
+            System.out.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
+            profiler.report().forEach(System.out::println);
+            Backends.register(profiler.target());
+        }
         if (json)
             System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"backend\":\"%s\",\"images_per_s\":%.3f,"
                     + "\"median_ms\":%.3f,\"gflops\":%.2f,\"cpu_ms_per_image\":%.3f,\"repeats\":%d}%n", name.replace("\"", ""),

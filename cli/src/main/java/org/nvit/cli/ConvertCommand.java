@@ -1,5 +1,7 @@
 package org.nvit.cli;
 
+import org.nvit.models.Models;
+
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.nvit.models.io.StateDicts;
@@ -31,7 +33,7 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("IN and OUT are the same file; choose another output path");
         if (!out.getFileName().toString().endsWith(".safetensors"))
             throw new IllegalArgumentException("OUT must be a .safetensors file (convert writes safetensors), got " + out);
-        WeightFiles.Loaded m = WeightFiles.load(in, HeadsOption.parse(heads));
+        WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
         WeightFiles.export(out, m.config(), m.stateDict());
         spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d parameters, depth %d, embed %d%s%n", out,
                 m.stateDict().size(), StateDicts.parameterCount(m.stateDict()), m.config().depth(), m.config().embedDim(),

@@ -26,7 +26,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Last line: one JSON object with top1, top5, loss, images.") boolean json;
 
     @Override public Integer call() throws Exception {
-        VisionTransformer model = Models.load(checkpoint, HeadsOption.parse(heads));
+        VisionTransformer model = Models.load(checkpoint, Models.parseHeads(heads));
         var cfg = model.config();
         DataSource src = DataSources.open(data, cfg.inChans(), cfg.imageSize(), cfg.numClasses());
         if (src.numClasses() != cfg.numClasses() || src.channels() != cfg.inChans())

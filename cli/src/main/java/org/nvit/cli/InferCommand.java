@@ -1,5 +1,7 @@
 package org.nvit.cli;
 
+import org.nvit.models.Models;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +37,7 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-        WeightFiles.Loaded ck = WeightFiles.load(checkpoint, HeadsOption.parse(heads));
+        WeightFiles.Loaded ck = WeightFiles.load(checkpoint, Models.parseHeads(heads));
         VitConfig cfg = ck.config();
         VisionTransformer net = new VisionTransformer(cfg, 0);
         net.loadStateDict(ck.stateDict());

@@ -1,5 +1,7 @@
 package org.nvit.cli;
 
+import org.nvit.models.Models;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,7 +31,7 @@ public final class InfoCommand implements Callable<Integer> {
     String heads;
 
     @Override public Integer call() throws Exception {
-        WeightFiles.Loaded m = WeightFiles.load(file, HeadsOption.parse(heads));
+        WeightFiles.Loaded m = WeightFiles.load(file, Models.parseHeads(heads));
         PrintWriter out = spec.commandLine().getOut();
         VitConfig c = m.config();
         out.printf("file        %s (%s)%n", file, m.format());

@@ -1,6 +1,7 @@
 package org.nvit.cli;
 
 import java.util.concurrent.Callable;
+import org.nvit.models.train.Recipe;
 import org.nvit.models.train.TrainOptions;
 import org.nvit.models.train.Trainer;
 import picocli.CommandLine.Command;
@@ -13,16 +14,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Preset name (default: ${DEFAULT-VALUE}).", defaultValue = "vit_fmnist_tiny")
     String model;
     @Option(names = "--config", description = "Model config JSON file (instead of --model).") String config;
+    @Option(names = "--init", description = "Start from this checkpoint's weights and config (fine-tuning, e.g. a pruned model).") String init;
+    @Option(names = "--init-heads", description = "Head counts for an --init file without config (N or a,b,c...).") String initHeads;
     @Option(names = "--data", description = "fashion-mnist | cifar10:DIR | imagefolder:DIR | synthetic (default: ${DEFAULT-VALUE}).",
             defaultValue = "fashion-mnist") String data;
-    @Option(names = "--epochs", description = "Epochs (default: 10; with --resume: the checkpoint's).") Integer epochs;
+    @Option(names = "--epochs", description = "Epochs (default: per data set, 5 for Fashion-MNIST; with --resume: the checkpoint's).") Integer epochs;
     @Option(names = {"--batch-size", "-b"}, defaultValue = "128") int batchSize;
-    @Option(names = "--lr", description = "Peak learning rate (default: 5e-4 x batch / 512).") Double lr;
+    @Option(names = "--lr", description = "Peak learning rate (default: per data set; DeiT's 5e-4 x batch / 512 for image folders, 2e-3 for Fashion-MNIST).") Double lr;
     @Option(names = "--min-lr", defaultValue = "1e-5") double minLr;
     @Option(names = "--warmup-lr", defaultValue = "1e-6") double warmupLr;
     @Option(names = "--warmup-epochs", description = "Default: min(5, epochs / 10).") Double warmupEpochs;
     @Option(names = "--weight-decay", defaultValue = "0.05") double weightDecay;
-    @Option(names = "--drop-path", defaultValue = "0.1") double dropPath;
+    @Option(names = "--drop-path", description = "Stochastic depth (default: per data set; 0.1, 0 for Fashion-MNIST).") Double dropPath;
     @Option(names = "--smoothing", description = "Label smoothing (default: per data set).") Double smoothing;
     @Option(names = "--mixup", description = "Mixup alpha, 0 = off (default: per data set).") Double mixup;
     @Option(names = "--cutmix", description = "CutMix alpha, 0 = off (default: per data set).") Double cutmix;
@@ -54,8 +57,11 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions();
         o.model = config == null ? model : null;
         o.configFile = config;
-        o.data = data; o.epochs = epochs == null ? 10 : epochs; o.batchSize = batchSize; o.lr = lr; o.minLr = minLr; o.warmupLr = warmupLr;
-        o.warmupEpochs = warmupEpochs; o.weightDecay = weightDecay; o.dropPath = dropPath; o.smoothing = smoothing;
+        o.init = init;
+        o.initHeads = initHeads;
+        Recipe recipe = Recipe.defaultsFor(data);
+        o.data = data; o.epochs = epochs == null ? recipe.epochs() : epochs; o.batchSize = batchSize; o.lr = lr != null ? lr : recipe.lr(); o.minLr = minLr; o.warmupLr = warmupLr;
+        o.warmupEpochs = warmupEpochs; o.weightDecay = weightDecay; o.dropPath = dropPath != null ? dropPath : recipe.dropPath(); o.smoothing = smoothing;
         o.mixup = mixup; o.cutmix = cutmix; o.randomCrop = randomCrop; o.hflip = hflip; o.randAugment = randAugment;
         o.reprob = reprob; o.clipGrad = clipGrad; o.emaDecay = emaDecay; o.teacher = teacher; o.teacherHeads = teacherHeads;
         o.distillationType = distillationType; o.distillationAlpha = distillationAlpha; o.distillationTau = distillationTau;

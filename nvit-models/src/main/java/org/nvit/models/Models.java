@@ -22,18 +22,23 @@ public final class Models {
         return Presets.byName(presetName);
     }
 
-    /** A model with its weights from any checkpoint the project reads (ours, DeiT/timm .pth or safetensors, NViT). */
-    public static VisionTransformer load(Path checkpoint, List<Integer> heads) throws IOException {
+    /** Config and weights (our names) of any checkpoint the project reads (ours, DeiT/timm .pth or safetensors, NViT). */
+    public static WeightFiles.Loaded read(Path checkpoint, List<Integer> heads) throws IOException {
         if (!Files.exists(checkpoint)) throw new NoSuchFileException(checkpoint.toString());
-        WeightFiles.Loaded l = WeightFiles.load(checkpoint, heads);
+        return WeightFiles.load(checkpoint, heads);
+    }
+
+    /** A model with its weights from any checkpoint the project reads. */
+    public static VisionTransformer load(Path checkpoint, List<Integer> heads) throws IOException {
+        WeightFiles.Loaded l = read(checkpoint, heads);
         VisionTransformer m = new VisionTransformer(l.config(), 0);
         m.loadStateDict(l.stateDict());
         return m;
     }
 
-    /** Parses "--heads N" or "--heads a,b,c" (null or blank = none). */
+    /** Parses "--heads N" (every block) or "--heads a,b,c" (one per block); null or blank = none (empty list). */
     public static List<Integer> parseHeads(String spec) {
-        if (spec == null || spec.isBlank()) return null;
+        if (spec == null || spec.isBlank()) return List.of();
         List<Integer> out = new ArrayList<>();
         for (String s : spec.split(",")) {
             try {

@@ -14,6 +14,9 @@ import java.util.Set;
 public final class TrainOptions {
     public String model = "vit_fmnist_tiny";
     public String configFile;
+    /** Start from these weights (and their config) instead of a fresh init: fine-tuning, e.g. a pruned NViT. */
+    public String init;
+    public String initHeads;
     public String data = "fashion-mnist";
     public int epochs = 10;
     public int batchSize = 128;

@@ -56,7 +56,8 @@ public final class Trainer {
     private Trainer(TrainOptions options, TrainCheckpoint.Loaded resume) throws IOException {
         this.o = options.validate();
         this.out = Path.of(o.output);
-        VitConfig c = resume != null ? resume.config() : Models.config(o.model, o.configFile);
+        WeightFiles.Loaded init = resume == null && o.init != null ? Models.read(Path.of(o.init), Models.parseHeads(o.initHeads)) : null;
+        VitConfig c = resume != null ? resume.config() : init != null ? init.config() : Models.config(o.model, o.configFile);
         this.data = DataSources.open(o.data, c.inChans(), c.imageSize(), c.numClasses());
         if (data.channels() != c.inChans())
             throw new IllegalArgumentException("--data " + o.data + " has " + data.channels() + " channel(s) but the model takes "
@@ -69,6 +70,12 @@ public final class Trainer {
         this.cfg = c;
         this.aug = augmentation(AugmentConfig.defaultsFor(data, cfg.imageSize()), o);
         this.model = new VisionTransformer(cfg, o.seed);
+        if (init != null) {
+            if (cfg.numClasses() != init.config().numClasses())
+                throw new IllegalArgumentException("--init " + o.init + " has " + init.config().numClasses()
+                        + " classes but --data " + o.data + " has " + cfg.numClasses());
+            model.loadStateDict(init.stateDict());
+        }
         this.opt = new AdamW(model.parameters().values(), o.peakLr(), o.weightDecay);
         this.ema = o.emaDecay > 0 ? new WeightEma(model.parameters(), o.emaDecay) : null;
         this.teacher = o.teacher == null || "none".equals(o.distillationType) ? null
@@ -132,7 +139,7 @@ public final class Trainer {
         LrSchedule lr = new LrSchedule(o.peakLr(), o.minLr, o.warmupLr, Math.round(o.warmup() * perEpoch), total);
         log.printf(Locale.ROOT, "model: %s, %,d params, %.1f MMAC/image; data: %s (%d train, %d val); %d epochs x %d steps, "
                         + "batch %d, peak lr %.2e; %s on %d threads; output %s%n",
-                o.model != null ? o.model : o.configFile, ModelStats.params(cfg), ModelStats.macs(cfg) / 1e6, o.data,
+                o.init != null ? o.init : o.model != null ? o.model : o.configFile, ModelStats.params(cfg), ModelStats.macs(cfg) / 1e6, o.data,
                 data.train().size(), data.val().size(), o.epochs, perEpoch, o.batchSize, o.peakLr(), o.device,
                 CpuPool.threads(), out);
         Evaluator.Result last = null;
