@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
+import org.nvit.autograd.optim.CosineSchedule;
 import org.nvit.autograd.optim.GradClip;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
@@ -136,7 +137,7 @@ public final class Trainer {
             throw new IllegalArgumentException("the training split has " + data.train().size() + " images, fewer than one batch of "
                     + o.batchSize + "; lower --batch-size");
         long total = (long) perEpoch * o.epochs;
-        LrSchedule lr = new LrSchedule(o.peakLr(), o.minLr, o.warmupLr, Math.round(o.warmup() * perEpoch), total);
+        CosineSchedule lr = new CosineSchedule(o.peakLr(), o.minLr, (int) Math.round(o.warmup() * perEpoch), (int) total, o.warmupLr);
         log.printf(Locale.ROOT, "model: %s, %,d params, %.1f MMAC/image; data: %s (%d train, %d val); %d epochs x %d steps, "
                         + "batch %d, peak lr %.2e; %s on %d threads; output %s%n",
                 o.init != null ? o.init : o.model != null ? o.model : o.configFile, ModelStats.params(cfg), ModelStats.macs(cfg) / 1e6, o.data,
@@ -152,7 +153,7 @@ public final class Trainer {
             try (var it = train.iterator(epoch, pos.batch())) {
                 while (it.hasNext()) {
                     Batch b = it.next();
-                    double rate = lr.at(pos.step());
+                    double rate = lr.lr(pos.step());
                     double loss = step(b, rate);
                     lossSum += loss;
                     images += b.size();
@@ -179,7 +180,7 @@ public final class Trainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             last = Evaluator.evaluate(model, val);
             double trainLoss = steps == 0 ? Double.NaN : lossSum / steps;
-            EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.at(pos.step() - 1),
+            EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.lr(pos.step() - 1),
                     images / seconds, seconds);
             metrics.append(m);
             boolean best = last.top1() > pos.bestTop1();

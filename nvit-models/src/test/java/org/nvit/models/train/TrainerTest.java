@@ -167,13 +167,4 @@ class TrainerTest {
         d.distillationType = "hard";
         assertTrue(assertThrows(IllegalArgumentException.class, d::validate).getMessage().contains("--teacher"));
     }
-
-    @Test void scheduleWarmsUpThenFollowsTheCosine() {
-        LrSchedule s = new LrSchedule(1e-3, 1e-5, 1e-6, 10, 110);
-        assertEquals(1e-6, s.at(0), 1e-15);
-        assertEquals(1e-6 + (1e-3 - 1e-6) * 0.5, s.at(5), 1e-15);
-        assertEquals(1e-3, s.at(10), 1e-15);
-        assertEquals(1e-5 + 0.5 * (1e-3 - 1e-5), s.at(60), 1e-12);
-        assertEquals(1e-5, s.at(110), 1e-15);
-    }
 }
