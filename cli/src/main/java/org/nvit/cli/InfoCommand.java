@@ -1,5 +1,6 @@
 package org.nvit.cli;
 
+import org.nvit.models.ModelStats;
 import org.nvit.models.Models;
 
 import java.io.PrintWriter;
@@ -39,10 +40,13 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf("embed dim   %d, depth %d, classes %d%s%n", c.embedDim(), c.depth(), c.numClasses(), c.distilled() ? ", distilled" : "");
         out.printf("attn scale  %s%n", c.attnScale() == null ? "1/sqrt(head width)" : c.attnScale().toString());
         out.printf("tensors     %d, parameters %,d%n", m.stateDict().size(), StateDicts.parameterCount(m.stateDict()));
-        out.println("block  heads  qk/head  v/head  mlp");
+        out.printf(java.util.Locale.ROOT, "compute     %.4f GMAC = %.4f GFLOP per image (forward)%n", ModelStats.macs(c) / 1e9,
+                ModelStats.flops(c) / 1e9);
+        out.println("block  heads  qk/head  v/head   mlp      params     MMAC");
         for (int i = 0; i < c.depth(); i++) {
             BlockSpec b = c.blocks().get(i);
-            out.printf("%5d  %5d  %7d  %6d  %d%n", i, b.heads(), b.qkDim(), b.vDim(), b.mlpDim());
+            out.printf(java.util.Locale.ROOT, "%5d  %5d  %7d  %6d  %4d  %10d  %7.2f%n", i, b.heads(), b.qkDim(), b.vDim(), b.mlpDim(),
+                    ModelStats.blockParams(c, i), ModelStats.blockMacs(c, i) / 1e6);
         }
         for (Map.Entry<String, Object> e : m.extras().entrySet())
             if (!e.getKey().equals(WeightFiles.CONFIG_KEY)) out.printf("extra       %s = %s%n", e.getKey(), brief(e.getValue()));
