@@ -11,6 +11,7 @@ import org.nvit.engine.Backends;
 import org.nvit.engine.Tensor;
 import org.nvit.models.ModelStats;
 import org.nvit.models.VisionTransformer;
+import org.nvit.models.train.Evaluator;
 import org.nvit.models.VitConfig;
 import org.nvit.models.data.AugmentConfig;
 import org.nvit.models.data.Batch;
@@ -171,22 +172,6 @@ public final class PruneCommand implements Callable<Integer> {
     }
 
     private double accuracy(DataLoader val, Function<Tensor, Tensor> predict) {
-        long right = 0, total = 0;
-        int n = 0;
-        try (DataLoader.BatchIterator it = val.iterator(0)) {
-            while (it.hasNext() && (evalBatches <= 0 || n < evalBatches)) {
-                Batch b = it.next();
-                Tensor logits = predict.apply(b.images());
-                int classes = logits.dim(1);
-                for (int i = 0; i < b.size(); i++) {
-                    int best = 0;
-                    for (int k = 1; k < classes; k++) if (logits.getFlat((long) i * classes + k) > logits.getFlat((long) i * classes + best)) best = k;
-                    if (best == b.labels()[i]) right++;
-                }
-                total += b.size();
-                n++;
-            }
-        }
-        return total == 0 ? Double.NaN : (double) right / total;
+        return Evaluator.evaluate(predict, val, evalBatches).top1();
     }
 }

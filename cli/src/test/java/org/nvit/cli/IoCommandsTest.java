@@ -59,8 +59,12 @@ class IoCommandsTest {
         Result info = run("info", out.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("embed dim   16, depth 2, classes 5, distilled"), info.out());
-        assertTrue(info.out().matches("(?s).*\\n\\s+0\\s+2\\s+4\\s+6\\s+24\\n.*"), info.out());
-        assertTrue(info.out().matches("(?s).*\\n\\s+1\\s+1\\s+8\\s+8\\s+8\\n.*"), info.out());
+        // block rows: index, heads, qk, v, mlp, then that block's params and MMAC (ModelStats)
+        assertTrue(info.out().matches("(?s).*\\n\\s+0\\s+2\\s+4\\s+6\\s+24\\s+" + org.nvit.models.ModelStats.blockParams(c, 0)
+                + "\\s+[0-9.]+\\n.*"), info.out());
+        assertTrue(info.out().matches("(?s).*\\n\\s+1\\s+1\\s+8\\s+8\\s+8\\s+" + org.nvit.models.ModelStats.blockParams(c, 1)
+                + "\\s+[0-9.]+\\n.*"), info.out());
+        assertTrue(info.out().contains("GMAC"), info.out());
         long params = StateDicts.parameterCount(WeightFiles.load(out, null).stateDict());
         assertTrue(info.out().contains(String.format("parameters %,d", params)), info.out());
     }

@@ -14,12 +14,18 @@ public final class Evaluator {
     public record Result(double top1, double top5, double loss, long images) {}
 
     public static Result evaluate(VisionTransformer model, DataLoader loader) {
+        return evaluate(model::predict, loader, 0);
+    }
+
+    /** The same for any logits function, over at most maxBatches batches (0 = the whole split). */
+    public static Result evaluate(java.util.function.Function<Tensor, Tensor> predict, DataLoader loader, int maxBatches) {
         long n = 0, c1 = 0, c5 = 0;
         double lossSum = 0;
+        int batches = 0;
         try (var it = loader.iterator(0)) {
-            while (it.hasNext()) {
+            while (it.hasNext() && (maxBatches <= 0 || batches++ < maxBatches)) {
                 Batch b = it.next();
-                Tensor logits = model.predict(b.images());
+                Tensor logits = predict.apply(b.images());
                 Backend be = Backends.of(logits);
                 Tensor host = logits.device() == org.nvit.engine.Device.CPU ? logits : be.toCpu(logits);
                 lossSum += hardCrossEntropy(host, b.labels()) * b.size();
