@@ -133,19 +133,27 @@ class TrainerTest {
         b.run();
         Map<String, Tensor> got = b.model().stateDict();
         // Not bit-exact: the JIT tier decides whether exp/erf run as SVML intrinsics or Java fallbacks, which differ
-        // in the last ulp. Over a few steps that stays at float noise, except where Adam normalises a gradient that
-        // is zero in theory (the key bias): there the update follows the sign of the noise, at most lr per step.
+        // in the last ulp, and Adam turns a last-ulp change of a near-zero gradient into an update of up to lr (the
+        // key bias, whose true gradient is zero, is all such noise). So compare what the resumed steps did: the
+        // difference from the uninterrupted run must be tiny next to how far those 3 steps moved each tensor; a
+        // wrong resume (other batches, optimizer state or schedule) differs by about as much as the steps moved it.
         double lr = full.lr;
         for (var e : expected.entrySet()) {
-            Tensor x = e.getValue(), y = got.get(e.getKey());
-            double maxRef = 0, maxDiff = 0;
+            Tensor x = e.getValue(), y = got.get(e.getKey()), start = at9.model().get(e.getKey());
+            double diff = 0, moved = 0, maxDiff = 0;
             for (long i = 0; i < x.numel(); i++) {
-                maxRef = Math.max(maxRef, Math.abs(x.getFlat(i)));
-                maxDiff = Math.max(maxDiff, Math.abs(x.getFlat(i) - y.getFlat(i)));
+                double d = x.getFlat(i) - y.getFlat(i), m = x.getFlat(i) - start.getFlat(i);
+                diff += d * d;
+                moved += m * m;
+                maxDiff = Math.max(maxDiff, Math.abs(d));
             }
             boolean keyBias = e.getKey().endsWith("attn.k.bias") || e.getKey().endsWith("attn.qkv.bias");
-            double bound = keyBias ? 3 * lr : 1e-5 * maxRef;
-            assertTrue(maxDiff <= bound, e.getKey() + ": resumed run differs by " + maxDiff + " (bound " + bound + ")");
+            if (keyBias) {
+                assertTrue(maxDiff <= 3 * lr, e.getKey() + ": resumed run differs by " + maxDiff);
+            } else {
+                assertTrue(Math.sqrt(diff) <= 0.01 * Math.sqrt(moved), e.getKey() + ": resumed run differs by "
+                        + Math.sqrt(diff) + " (L2) while the resumed steps moved it by " + Math.sqrt(moved));
+            }
         }
     }
 
