@@ -43,4 +43,21 @@ final class HostBuild {
             });
         }
     }
+
+    /** Runs one op on a host build: the header line, then the inputs one value a line; returns the outputs. */
+    static float[] run(Path exe, String header, int timeoutSeconds, org.nvit.engine.Tensor... inputs) throws Exception {
+        StringBuilder in = new StringBuilder(header).append('\n');
+        for (org.nvit.engine.Tensor t : inputs) for (long i = 0; i < t.numel(); i++) in.append((float) t.getFlat(i)).append('\n');
+        Process p = new ProcessBuilder(exe.toAbsolutePath().toString()).start();
+        p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), header + ": " + err);
+        String[] lines = out.split("\n");
+        float[] v = new float[lines.length];
+        for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(lines[i].trim());
+        return v;
+    }
 }

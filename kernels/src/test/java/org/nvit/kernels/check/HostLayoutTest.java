@@ -6,13 +6,9 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.ref.ReferenceBackend;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Without a GPU: the layout and elementwise kernels' index arithmetic, built for the host with g++ through a small
@@ -31,21 +27,8 @@ class HostLayoutTest {
         return exe;
     }
 
-    /** Runs one op on the host build: header line, then the inputs; returns the outputs. */
     private static float[] host(String header, Tensor... inputs) throws Exception {
-        StringBuilder in = new StringBuilder(header).append('\n');
-        for (Tensor t : inputs) for (long i = 0; i < t.numel(); i++) in.append((float) t.getFlat(i)).append('\n');
-        Process p = new ProcessBuilder(build().toAbsolutePath().toString()).start();
-        p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), header + ": " + err);
-        String[] lines = out.split("\n");
-        float[] v = new float[lines.length];
-        for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(lines[i].trim());
-        return v;
+        return HostBuild.run(build(), header, 30, inputs);
     }
 
     private static void same(String what, Tensor ref, float[] got) {

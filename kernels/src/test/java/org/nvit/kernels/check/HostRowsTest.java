@@ -6,13 +6,9 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.ref.ReferenceBackend;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Without a GPU: the reduction kernels (softmax warp/block paths, LayerNorm forward/fused/backward with the two-stage
@@ -35,19 +31,7 @@ class HostRowsTest {
     }
 
     private static float[] host(String header, Tensor... inputs) throws Exception {
-        StringBuilder in = new StringBuilder(header).append('\n');
-        for (Tensor t : inputs) for (long i = 0; i < t.numel(); i++) in.append((float) t.getFlat(i)).append('\n');
-        Process p = new ProcessBuilder(build().toAbsolutePath().toString()).start();
-        p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), header + ": " + err);
-        String[] lines = out.split("\n");
-        float[] v = new float[lines.length];
-        for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(lines[i].trim());
-        return v;
+        return HostBuild.run(build(), header, 60, inputs);
     }
 
     /** Checks consecutive slices of the host output against the references, each to bound * scale. */

@@ -11,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nvit.engine.Tensor;
@@ -45,19 +42,7 @@ class HandBuiltZipTest {
         if (byteorder != null) entries.put(prefix + "/byteorder", byteorder.getBytes());
         if (storage != null) entries.put(prefix + "/data/0", storage);
         Path p = Files.createTempFile(dir, "h", ".pth");
-        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
-            for (var e : entries.entrySet()) {
-                ZipEntry ze = new ZipEntry(e.getKey());
-                ze.setMethod(ZipEntry.STORED);
-                ze.setSize(e.getValue().length);
-                CRC32 crc = new CRC32();
-                crc.update(e.getValue());
-                ze.setCrc(crc.getValue());
-                z.putNextEntry(ze);
-                z.write(e.getValue());
-                z.closeEntry();
-            }
-        }
+        TestZips.stored(entries, Files.newOutputStream(p));
         return p;
     }
 
