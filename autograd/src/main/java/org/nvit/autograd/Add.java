@@ -19,7 +19,7 @@ final class Add {
             throw Ops.bad("add", "shapes " + Ops.str(av) + " and " + Ops.str(bv)
                     + " do not broadcast (the smaller must match the trailing dims of the larger)");
         Backend be = Ops.be(av);
-        Tensor y = Ops.zerosLike(av);
+        Tensor y = Ops.emptyLike(av);
         int nb = (int) bv.numel();
         boolean same = nb == av.numel();
         if (same) be.add(av, bv, y);

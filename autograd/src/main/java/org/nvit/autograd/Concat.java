@@ -24,11 +24,11 @@ final class Concat {
         int[] s = first.shape();
         s[s.length - 1] = total;
         Backend be = Ops.be(first);
-        Tensor y = Ops.zeros(first, s);
+        Tensor y = Ops.empty(first, s);
         be.concatLast(vals, y);
         return Var.result(y, gy -> {
             Tensor[] gs = new Tensor[xs.length];
-            for (int i = 0; i < xs.length; i++) gs[i] = Ops.zerosLike(vals[i]);
+            for (int i = 0; i < xs.length; i++) gs[i] = Ops.emptyLike(vals[i]);
             be.splitLast(gy, gs);
             for (int i = 0; i < xs.length; i++) xs[i].accumulateOwned(gs[i]);
         }, xs);

@@ -27,7 +27,7 @@ final class ConcatTokens {
         }
         Tensor first = xs[0].value();
         Backend be = Ops.be(first);
-        Tensor y = Ops.zeros(first, batch, n, d);
+        Tensor y = Ops.empty(first, batch, n, d);
         Tensor y2 = y.reshape(batch * n, d);
         final int bs = batch, nt = n, dd = d;
         for (int b = 0; b < bs; b++) {

@@ -16,12 +16,12 @@ final class Dropout {
         if (p == 0 || NoGrad.active()) return x;
         Tensor xv = x.value();
         Backend be = Ops.be(xv);
-        Tensor mask = Ops.zerosLike(xv);
+        Tensor mask = Ops.emptyLike(xv);
         be.dropoutMask((float) p, rng.nextLong(), mask);
-        Tensor y = Ops.zerosLike(xv);
+        Tensor y = Ops.emptyLike(xv);
         be.mul(xv, mask, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.mul(gy, mask, g);
             x.accumulateOwned(g);
         }, x);
@@ -33,12 +33,12 @@ final class Dropout {
         Tensor xv = x.value();
         if (xv.rank() < 1) throw Ops.bad("dropPath", "input " + Ops.str(xv) + " has no batch dim");
         Backend be = Ops.be(xv);
-        Tensor mask = Ops.zeros(xv, xv.dim(0));
+        Tensor mask = Ops.empty(xv, xv.dim(0));
         be.dropoutMask((float) p, rng.nextLong(), mask);
-        Tensor y = Ops.zerosLike(xv);
+        Tensor y = Ops.emptyLike(xv);
         be.scaleSamples(xv, mask, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.scaleSamples(gy, mask, g);
             x.accumulateOwned(g);
         }, x);

@@ -10,10 +10,10 @@ final class Gelu {
     static Var apply(Var x) {
         Tensor xv = x.value();
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zerosLike(xv);
+        Tensor y = Ops.emptyLike(xv);
         be.gelu(xv, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.geluBackward(xv, gy, g);
             x.accumulateOwned(g);
         }, x);

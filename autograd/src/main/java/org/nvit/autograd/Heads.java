@@ -13,10 +13,10 @@ final class Heads {
             throw Ops.bad("splitHeads", "input " + Ops.str(xv) + " is not [B, N, H*d] with H = " + heads);
         int d = xv.dim(2) / heads;
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zeros(xv, xv.dim(0), heads, xv.dim(1), d);
+        Tensor y = Ops.empty(xv, xv.dim(0), heads, xv.dim(1), d);
         be.splitHeads(xv, heads, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.mergeHeads(gy, g);
             x.accumulateOwned(g);
         }, x);
@@ -27,10 +27,10 @@ final class Heads {
         if (xv.rank() != 4) throw Ops.bad("mergeHeads", "input " + Ops.str(xv) + " is not [B, H, N, d]");
         int heads = xv.dim(1);
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zeros(xv, xv.dim(0), xv.dim(2), heads * xv.dim(3));
+        Tensor y = Ops.empty(xv, xv.dim(0), xv.dim(2), heads * xv.dim(3));
         be.mergeHeads(xv, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.splitHeads(gy, heads, g);
             x.accumulateOwned(g);
         }, x);

@@ -14,11 +14,11 @@ final class LayerNorm {
             throw Ops.bad("layerNorm", "gamma " + Ops.str(gv) + " / beta " + Ops.str(beta.value())
                     + " must have " + n + " elements (the last dim of " + Ops.str(xv) + ")");
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zerosLike(xv);
-        Tensor mean = Ops.zeros(xv, xv.rows()), rstd = Ops.zeros(xv, xv.rows());
+        Tensor y = Ops.emptyLike(xv);
+        Tensor mean = Ops.empty(xv, xv.rows()), rstd = Ops.empty(xv, xv.rows());
         be.layerNorm(xv, gv, beta.value(), (float) eps, y, mean, rstd);
         return Var.result(y, gy -> {
-            Tensor gx = Ops.zerosLike(xv);
+            Tensor gx = Ops.emptyLike(xv);
             be.layerNormBackward(xv, gy, gv, mean, rstd, gx,
                     gamma.requiresGrad() ? gamma.gradBuffer() : null, beta.requiresGrad() ? beta.gradBuffer() : null);
             x.accumulateOwned(gx);

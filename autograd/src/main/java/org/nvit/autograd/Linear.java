@@ -18,14 +18,18 @@ final class Linear {
         Backend be = Ops.be(xv);
         int[] ys = xv.shape();
         ys[ys.length - 1] = out;
-        Tensor y = be.zeros(xv.dtype(), ys);
+        Tensor y = be.empty(xv.dtype(), ys);
         be.gemm(false, true, rows, out, in, 1f, xv, in, 0, wv, in, 0, 0f, y, out, 0, 1);
         if (b != null) be.addBias(y.reshape(rows, out), b.value());
         return Var.result(y, gy -> {
-            if (x.requiresGrad()) // gx += gy W
-                be.gemm(false, false, rows, in, out, 1f, gy, out, 0, wv, in, 0, 1f, x.gradBuffer(), in, 0, 1);
-            if (w.requiresGrad()) // gW += gy^T x
-                be.gemm(true, false, out, in, rows, 1f, gy, out, 0, xv, in, 0, 1f, w.gradBuffer(), in, 0, 1);
+            if (x.requiresGrad()) { // gx += gy W
+                float beta = x.gradBeta();
+                be.gemm(false, false, rows, in, out, 1f, gy, out, 0, wv, in, 0, beta, x.gradOutput(), in, 0, 1);
+            }
+            if (w.requiresGrad()) { // gW += gy^T x
+                float beta = w.gradBeta();
+                be.gemm(true, false, out, in, rows, 1f, gy, out, 0, xv, in, 0, beta, w.gradOutput(), in, 0, 1);
+            }
             if (b != null && b.requiresGrad()) be.sumRows(gy.reshape(rows, out), b.gradBuffer(), true);
         }, x, w, b);
     }

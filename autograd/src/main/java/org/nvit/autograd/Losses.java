@@ -37,7 +37,7 @@ final class Losses {
             throw Ops.bad("softCrossEntropy", "targets " + Ops.str(targets) + " do not match logits " + Ops.str(lv));
         Tensor tv = Ops.like(targets, lv);
         Backend be = Ops.be(lv);
-        Tensor grad = Var.recording(logits) ? Ops.zerosLike(lv) : null;
+        Tensor grad = Var.recording(logits) ? Ops.emptyLike(lv) : null;
         double loss = be.crossEntropySoft(lv, tv, grad, 1f);
         return Var.result(Ops.scalar(loss, lv), gy -> logits.accumulateOwned(Ops.scaledBy(grad, gy)), logits);
     }
@@ -55,11 +55,11 @@ final class Losses {
         Tensor tv = Ops.like(teacher, sv);
         float inv = (float) (1.0 / tau);
         Backend be = Ops.be(sv);
-        Tensor s = Ops.zerosLike(sv), t = Ops.zerosLike(sv), pt = Ops.zerosLike(sv);
+        Tensor s = Ops.emptyLike(sv), t = Ops.emptyLike(sv), pt = Ops.emptyLike(sv);
         be.scale(sv, inv, s);
         be.scale(tv, inv, t);
         be.softmax(tv, inv, pt);
-        Tensor grad = Var.recording(student) ? Ops.zerosLike(sv) : null;
+        Tensor grad = Var.recording(student) ? Ops.emptyLike(sv) : null;
         double ce = be.crossEntropySoft(s, pt, grad, (float) (tau * tau * inv));
         double h = be.crossEntropySoft(t, pt, null, 0f);
         return Var.result(Ops.scalar(tau * tau * (ce - h), sv),

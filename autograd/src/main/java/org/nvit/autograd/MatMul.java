@@ -27,21 +27,28 @@ final class MatMul {
         cs[cs.length - 2] = m;
         cs[cs.length - 1] = n;
         Backend be = Ops.be(av);
-        Tensor c = be.zeros(av.dtype(), cs);
+        Tensor c = be.empty(av.dtype(), cs);
         long mk = (long) m * k, kn = (long) k * n, mn = (long) m * n;
         int batch = mn == 0 ? 0 : (int) (c.numel() / mn);
         int lda = av.dim(-1), ldb = bv.dim(-1);
         be.gemm(ta, tb, m, n, k, 1f, av, lda, mk, bv, ldb, kn, 0f, c, n, mn, batch);
         return Var.result(c, gy -> {
+            if (batch == 0) { // nothing to multiply: the gradients are zero (gradOutput would stay unwritten)
+                if (a.requiresGrad()) a.gradBuffer();
+                if (b.requiresGrad()) b.gradBuffer();
+                return;
+            }
             if (a.requiresGrad()) {
-                Tensor ga = a.gradBuffer();
-                if (!ta) be.gemm(false, !tb, m, k, n, 1f, gy, n, mn, bv, ldb, kn, 1f, ga, k, mk, batch);
-                else be.gemm(tb, true, k, m, n, 1f, bv, ldb, kn, gy, n, mn, 1f, ga, m, mk, batch);
+                float beta = a.gradBeta();
+                Tensor ga = a.gradOutput();
+                if (!ta) be.gemm(false, !tb, m, k, n, 1f, gy, n, mn, bv, ldb, kn, beta, ga, k, mk, batch);
+                else be.gemm(tb, true, k, m, n, 1f, bv, ldb, kn, gy, n, mn, beta, ga, m, mk, batch);
             }
             if (b.requiresGrad()) {
-                Tensor gb = b.gradBuffer();
-                if (!tb) be.gemm(!ta, false, k, n, m, 1f, av, lda, mk, gy, n, mn, 1f, gb, n, kn, batch);
-                else be.gemm(true, ta, n, k, m, 1f, gy, n, mn, av, lda, mk, 1f, gb, k, kn, batch);
+                float beta = b.gradBeta();
+                Tensor gb = b.gradOutput();
+                if (!tb) be.gemm(!ta, false, k, n, m, 1f, av, lda, mk, gy, n, mn, beta, gb, n, kn, batch);
+                else be.gemm(true, ta, n, k, m, 1f, gy, n, mn, av, lda, mk, beta, gb, k, kn, batch);
             }
         }, a, b);
     }

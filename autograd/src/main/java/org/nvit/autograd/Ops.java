@@ -18,6 +18,12 @@ final class Ops {
     /** Zeros with t's dtype, device and shape. */
     static Tensor zerosLike(Tensor like) { return zeros(like, like.shape()); }
 
+    /** An uninitialised output (the op overwrites every element) with like's dtype and device. */
+    static Tensor empty(Tensor like, int... shape) { return be(like).empty(like.dtype(), shape); }
+
+    /** An uninitialised output with like's dtype, device and shape. */
+    static Tensor emptyLike(Tensor like) { return empty(like, like.shape()); }
+
     /** t with ref's dtype and device (copied only when they differ). */
     static Tensor like(Tensor t, Tensor ref) {
         if (t.dtype() == ref.dtype() && t.device() == ref.device()) return t;
@@ -33,7 +39,7 @@ final class Ops {
 
     /** gx = gy[0] * g, with gy a [1] tensor on the device (no host round trip). */
     static Tensor scaledBy(Tensor g, Tensor gy) {
-        Tensor out = zerosLike(g);
+        Tensor out = emptyLike(g);
         be(g).scaleSamples(g.reshape(1, -1), gy, out.reshape(1, -1));
         return out;
     }

@@ -26,10 +26,10 @@ final class PatchEmbed {
         if (patch <= 0 || h % patch != 0 || wd % patch != 0)
             throw Ops.bad("patchEmbed", "image size " + h + "x" + wd + " is not a multiple of the patch size " + patch);
         Backend be = Ops.be(iv);
-        Tensor y = Ops.zeros(iv, bs, (h / patch) * (wd / patch), c * patch * patch);
+        Tensor y = Ops.empty(iv, bs, (h / patch) * (wd / patch), c * patch * patch);
         be.patchify(iv, patch, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(iv);
+            Tensor g = Ops.emptyLike(iv);
             be.unpatchify(gy, patch, g);
             images.accumulateOwned(g);
         }, images);

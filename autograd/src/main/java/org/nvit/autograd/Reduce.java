@@ -13,11 +13,11 @@ final class Reduce {
         if (n == 0) throw Ops.bad("mean", "input " + Ops.str(xv) + " is empty");
         float inv = (float) (1.0 / n);
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zeros(xv, 1);
+        Tensor y = Ops.empty(xv, 1);
         be.sumRows(xv.reshape(-1, 1), y, false);
         be.scale(y, inv, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(xv);
+            Tensor g = Ops.emptyLike(xv);
             be.fill(g, inv);
             x.accumulateOwned(Ops.scaledBy(g, gy));
         }, x);
@@ -28,7 +28,7 @@ final class Reduce {
         if (!av.sameShape(bv)) throw Ops.bad("weightedSum", "shapes differ: " + Ops.str(av) + " vs " + Ops.str(bv));
         float fa = (float) wa, fb = (float) wb;
         Backend be = Ops.be(av);
-        Tensor y = Ops.zerosLike(av);
+        Tensor y = Ops.emptyLike(av);
         be.scale(av, fa, y);
         be.axpy(fb, bv, y);
         return Var.result(y, gy -> {

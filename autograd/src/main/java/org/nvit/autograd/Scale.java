@@ -8,7 +8,7 @@ final class Scale {
 
     static Var apply(Var x, double s) {
         float f = (float) s;
-        Tensor y = Ops.zerosLike(x.value());
+        Tensor y = Ops.emptyLike(x.value());
         Ops.be(y).scale(x.value(), f, y);
         return Var.result(y, gy -> x.accumulate(f, gy), x);
     }

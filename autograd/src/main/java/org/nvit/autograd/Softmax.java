@@ -11,10 +11,10 @@ final class Softmax {
         float s = (float) scale;
         Tensor xv = x.value();
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zerosLike(xv);
+        Tensor y = Ops.emptyLike(xv);
         be.softmax(xv, s, y);
         return Var.result(y, gy -> {
-            Tensor g = Ops.zerosLike(y);
+            Tensor g = Ops.emptyLike(y);
             be.softmaxBackward(y, gy, s, g);
             x.accumulateOwned(g);
         }, x);

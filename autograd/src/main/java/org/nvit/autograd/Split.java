@@ -26,7 +26,7 @@ final class Split {
         for (int i = 0; i < widths.length; i++) {
             int[] s = xv.shape();
             s[s.length - 1] = widths[i];
-            parts[i] = Ops.zeros(xv, s);
+            parts[i] = Ops.empty(xv, s);
         }
         be.splitLast(xv, parts);
         Var[] out = new Var[widths.length];
@@ -43,7 +43,7 @@ final class Split {
                     else slots[i] = Ops.zerosLike(parts[i]);
                 }
                 if (!any) return;
-                Tensor g = Ops.zerosLike(xv);
+                Tensor g = Ops.emptyLike(xv);
                 be.concatLast(slots, g);
                 java.util.Arrays.fill(slots, null);
                 x.accumulateOwned(g);

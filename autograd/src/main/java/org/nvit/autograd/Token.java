@@ -13,7 +13,7 @@ final class Token {
             throw Ops.bad("token", "index " + index + " is outside the tokens of " + Ops.str(xv) + " (expected [B, N, D])");
         int bs = xv.dim(0), n = xv.dim(1), d = xv.dim(2);
         Backend be = Ops.be(xv);
-        Tensor y = Ops.zeros(xv, bs, d);
+        Tensor y = Ops.empty(xv, bs, d);
         Tensor x2 = xv.reshape(bs * n, d);
         for (int b = 0; b < bs; b++) be.copy(x2.slice(b * n + index, b * n + index + 1), y.slice(b, b + 1));
         return Var.result(y, gy -> {

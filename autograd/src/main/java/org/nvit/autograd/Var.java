@@ -116,6 +116,18 @@ public class Var {
         return grad;
     }
 
+    /** The GEMM beta for writing into {@link #gradOutput()}: 0 while no gradient exists (its buffer is then garbage), else 1. */
+    float gradBeta() { return grad == null ? 0f : 1f; }
+
+    /**
+     * The gradient buffer for a rule that writes its whole contribution with one beta-aware kernel: allocated
+     * uninitialised on first use, so read {@link #gradBeta()} before calling this and pass it as the kernel's beta.
+     */
+    Tensor gradOutput() {
+        if (grad == null) grad = Backends.of(value).empty(value.dtype(), value.shape());
+        return grad;
+    }
+
     /** grad += g (same element count). */
     void accumulate(Tensor g) { accumulate(1f, g); }
 

@@ -12,6 +12,7 @@ import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.models.ModelStats;
@@ -61,7 +62,13 @@ public final class BenchModelCommand implements Callable<Integer> {
         Tensor images = Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize());
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(cfg.numClasses());
-        Runnable step = train ? new TrainStep(model, images, labels, rng) : () -> model.predict(images);
+        Runnable work = train ? new TrainStep(model, images, labels, rng) : () -> model.predict(images);
+        Runnable step = () -> { // as the trainer and evaluator do: each step's buffers are recycled by the next
+            try (MemoryScope scope = MemoryScope.open()) {
+                work.run();
+                Backends.of(images).synchronize();
+            }
+        };
 
         for (int i = 0; i < warmup; i++) step.run();
         if (profiler != null) profiler.reset();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
@@ -53,7 +54,7 @@ public final class InferCommand implements Callable<Integer> {
         Tensor cls = cfg.distilled() ? Tensor.zeros(n, k) : null, dist = cfg.distilled() ? Tensor.zeros(n, k) : null;
         for (int b0 = 0; b0 < n; b0 += batch) {
             int b1 = Math.min(n, b0 + batch);
-            try (NoGrad g = NoGrad.open()) {
+            try (NoGrad g = NoGrad.open(); MemoryScope scope = MemoryScope.open()) {
                 VisionTransformer.Output out = net.forward(Var.constant(images.slice(b0, b1).copy()), false, 0, null);
                 copyRows(out.eval().value(), logits, b0);
                 if (cls != null) {

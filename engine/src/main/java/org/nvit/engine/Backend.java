@@ -19,6 +19,12 @@ public interface Backend {
     /** A zero-filled tensor on this backend's device. */
     Tensor zeros(DType dtype, int... shape);
 
+    /**
+     * A tensor whose contents are unspecified, for outputs an op overwrites completely (saves clearing a recycled
+     * buffer). Defaults to {@link #zeros}.
+     */
+    default Tensor empty(DType dtype, int... shape) { return zeros(dtype, shape); }
+
     /** Copies a tensor of this device to a CPU tensor (identity-copy on CPU backends). */
     default Tensor toCpu(Tensor t) { return t.copy(); }
 

@@ -83,7 +83,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** An uninitialised device tensor (for outputs the next op overwrites). */
-    public Tensor empty(DType dtype, int... shape) {
+    @Override public Tensor empty(DType dtype, int... shape) {
         if (dtype != DType.F32)
             throw new IllegalArgumentException("the CUDA backend holds F32 tensors only (asked for " + dtype
                     + "): run F64 gradient checks on the CPU backend");

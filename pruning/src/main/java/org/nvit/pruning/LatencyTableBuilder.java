@@ -10,6 +10,7 @@ import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Backend;
 import org.nvit.engine.DType;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.models.BlockSpec;
@@ -84,15 +85,22 @@ public final class LatencyTableBuilder {
         return median(() -> m.forward(Var.constant(x), false, 0, null));
     }
 
+    /** One forward with recycled buffers, as the trainer and evaluator run them, so the table sees the same costs. */
+    private void scoped(Runnable forward) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            forward.run();
+            backend.synchronize();
+        }
+    }
+
     private double median(Runnable forward) {
         double[] t = new double[repeats];
         try (NoGrad g = NoGrad.open()) {
-            for (int i = 0; i < warmup; i++) forward.run();
+            for (int i = 0; i < warmup; i++) scoped(forward);
             backend.synchronize();
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
-                forward.run();
-                backend.synchronize();
+                scoped(forward);
                 t[i] = (System.nanoTime() - t0) * 1e-9;
             }
         }

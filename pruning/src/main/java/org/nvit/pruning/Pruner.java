@@ -11,6 +11,7 @@ import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backends;
 import org.nvit.engine.Device;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
@@ -111,6 +112,12 @@ public final class Pruner {
 
     /** One forward/backward/AdamW step with masks and saliency bookkeeping; returns the loss. */
     double trainStep(Batch b, AdamW adamw, Importance importance, Map<String, Var> params) {
+        try (MemoryScope scope = MemoryScope.open()) { // the step's buffers are recycled by the next
+            return scopedStep(b, adamw, importance, params);
+        }
+    }
+
+    private double scopedStep(Batch b, AdamW adamw, Importance importance, Map<String, Var> params) {
         Tensor images = b.images();
         Tensor teacherLogits;
         try (NoGrad g = NoGrad.open()) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Backends;
 import org.nvit.engine.Device;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Tensor;
 
 /**
@@ -59,7 +60,12 @@ public abstract class Optimizer {
 
     // ---------------------------------------------------------------- helpers for subclasses
 
-    protected static Tensor zerosLike(Tensor t) { return Backends.of(t).zeros(t.dtype(), t.shape()); }
+    /** Optimizer state outlives the step that first allocates it, so it never comes from a MemoryScope's pool. */
+    protected static Tensor zerosLike(Tensor t) {
+        try (var outside = MemoryScope.suspend()) {
+            return Backends.of(t).zeros(t.dtype(), t.shape());
+        }
+    }
 
     protected static Tensor stepTensor(int step) { return Tensor.of(new double[] {step}, 1); }
 

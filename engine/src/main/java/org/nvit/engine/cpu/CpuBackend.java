@@ -1,6 +1,9 @@
 package org.nvit.engine.cpu;
 
+import org.nvit.engine.CpuStorage;
 import org.nvit.engine.DType;
+import org.nvit.engine.MemoryScope;
+import org.nvit.engine.Shape;
 import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.cpu.gemm.Sgemm;
@@ -20,6 +23,29 @@ public class CpuBackend extends ReferenceBackend {
     protected CpuBackend() {}
 
     @Override public String name() { return "cpu"; }
+
+    // ---------------------------------------------------------------- allocation
+
+    /** Zeros; inside a {@link MemoryScope}, a pooled F32 buffer (cleared in parallel when it is recycled). */
+    @Override public Tensor zeros(DType dtype, int... shape) {
+        Tensor t = scoped(dtype, shape);
+        if (t == null) return Tensor.zeros(dtype, shape);
+        if (((CpuStorage) t.storage()).recycled()) ElementwiseOps.fill(t, 0f);
+        return t;
+    }
+
+    @Override public Tensor empty(DType dtype, int... shape) {
+        Tensor t = scoped(dtype, shape);
+        return t != null ? t : Tensor.zeros(dtype, shape);
+    }
+
+    private static Tensor scoped(DType dtype, int[] shape) {
+        MemoryScope scope = MemoryScope.current();
+        if (scope == null || dtype != DType.F32) return null;
+        long n = Shape.numel(shape);
+        if (n == 0 || n > Integer.MAX_VALUE - 8) return null;
+        return new Tensor(scope.allocateF32((int) n), 0, shape);
+    }
 
     @Override public void gemm(boolean transA, boolean transB, int m, int n, int k,
                                float alpha, Tensor a, int lda, long strideA,

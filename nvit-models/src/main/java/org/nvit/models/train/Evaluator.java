@@ -2,6 +2,7 @@ package org.nvit.models.train;
 
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.data.Batch;
@@ -25,14 +26,16 @@ public final class Evaluator {
         try (var it = loader.iterator(0)) {
             while (it.hasNext() && (maxBatches <= 0 || batches++ < maxBatches)) {
                 Batch b = it.next();
-                Tensor logits = predict.apply(b.images());
-                Backend be = Backends.of(logits);
-                Tensor host = logits.device() == org.nvit.engine.Device.CPU ? logits : be.toCpu(logits);
-                lossSum += hardCrossEntropy(host, b.labels()) * b.size();
-                for (int r = 0; r < b.size(); r++) {
-                    int rank = rankOfLabel(host, r, b.labels()[r]);
-                    if (rank < 1) c1++;
-                    if (rank < 5) c5++;
+                try (MemoryScope scope = MemoryScope.open()) { // the batch's activations are recycled by the next
+                    Tensor logits = predict.apply(b.images());
+                    Backend be = Backends.of(logits);
+                    Tensor host = logits.device() == org.nvit.engine.Device.CPU ? logits : be.toCpu(logits);
+                    lossSum += hardCrossEntropy(host, b.labels()) * b.size();
+                    for (int r = 0; r < b.size(); r++) {
+                        int rank = rankOfLabel(host, r, b.labels()[r]);
+                        if (rank < 1) c1++;
+                        if (rank < 5) c5++;
+                    }
                 }
                 n += b.size();
             }

@@ -12,6 +12,7 @@ import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
 import org.nvit.autograd.optim.CosineSchedule;
 import org.nvit.autograd.optim.GradClip;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.cpu.CpuPool;
@@ -198,8 +199,14 @@ public final class Trainer {
         return last;
     }
 
-    /** One optimizer step on a batch; returns the loss. */
+    /** One optimizer step on a batch; returns the loss. Its buffers are recycled by the next step. */
     private double step(Batch b, double rate) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            return scopedStep(b, rate);
+        }
+    }
+
+    private double scopedStep(Batch b, double rate) {
         Rng rng = new Rng(Rng.mix(o.seed * 0x9E3779B97F4A7C15L + pos.step()));
         Tensor teacherLogits = teacher == null ? null : teacher.predict(b.images());
         VisionTransformer.Output outp = model.forward(Var.constant(b.images()), true, o.dropPath, rng);
