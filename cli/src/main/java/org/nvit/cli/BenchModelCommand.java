@@ -36,14 +36,15 @@ public final class BenchModelCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1") Arch arch;
     @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--mode", defaultValue = "infer", description = "infer or train (default ${DEFAULT-VALUE})") String mode;
-    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})") int warmup;
+    @Option(names = "--warmup", description = "untimed steps first (default: at least 3 steps and 10 s, so that the JIT"
+            + " has compiled the kernels; a cold JVM runs Vector API code many times slower)") Integer warmup;
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
     @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
     @Option(names = "--profile", description = "also print the time per backend op over the timed steps") boolean profile;
 
     @Override public Integer call() throws Exception {
-        if (batch < 1 || repeats < 1 || warmup < 0)
+        if (batch < 1 || repeats < 1 || (warmup != null && warmup < 0))
             throw new IllegalArgumentException("--batch and --repeats must be >= 1 and --warmup >= 0");
         boolean train = switch (mode) {
             case "infer" -> false;
@@ -70,7 +71,7 @@ public final class BenchModelCommand implements Callable<Integer> {
             }
         };
 
-        for (int i = 0; i < warmup; i++) step.run();
+        warmUp(step, warmup);
         if (profiler != null) profiler.reset();
         double[] secs = new double[repeats], cpu = new double[repeats];
         for (int i = 0; i < repeats; i++) {
@@ -99,6 +100,16 @@ public final class BenchModelCommand implements Callable<Integer> {
                     + "\"median_ms\":%.3f,\"gflops\":%.2f,\"cpu_ms_per_image\":%.3f,\"repeats\":%d}%n", name.replace("\"", ""),
                     mode, batch, backend.replace("\"", ""), ips, median * 1e3, gflops, cpuSecsPerImage * 1e3, repeats);
         return 0;
+    }
+
+    /** Runs n steps, or (n null) at least 3 steps and 10 seconds. */
+    static void warmUp(Runnable step, Integer n) {
+        if (n != null) {
+            for (int i = 0; i < n; i++) step.run();
+            return;
+        }
+        long end = System.nanoTime() + 10_000_000_000L;
+        for (int i = 0; i < 3 || System.nanoTime() < end; i++) step.run();
     }
 
     private static double median(double[] v) {

@@ -118,6 +118,7 @@ public final class PruneCommand implements Callable<Integer> {
         double mBefore = Double.NaN, mAfter = Double.NaN;
         if (!noMeasure) {
             var b = new LatencyTableBuilder(Backends.cpu(), table.data().batch(), 2, 5);
+            b.warmUp(cfg, 2);
             mBefore = b.measureModel(cfg);
             mAfter = b.measureModel(small);
         }

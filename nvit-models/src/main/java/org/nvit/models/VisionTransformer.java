@@ -75,20 +75,30 @@ public final class VisionTransformer {
      * drop-path needs {@code training} and an rng.
      */
     public Output forward(Var images, boolean training, double dropPathRate, Rng rng) {
-        int[] s = images.shape();
-        if (s.length != 4 || s[1] != cfg.inChans() || s[2] != cfg.imageSize() || s[3] != cfg.imageSize())
-            throw new IllegalArgumentException("images have shape " + Shape.str(s) + " but the model expects [B, "
-                    + cfg.inChans() + ", " + cfg.imageSize() + ", " + cfg.imageSize() + "]");
         if (training && dropPathRate > 0 && rng == null)
             throw new IllegalArgumentException("drop-path needs an Rng");
-        Var x = patchEmbed.forward(images);
-        x = distToken == null ? F.concatTokens(clsToken, x) : F.concatTokens(clsToken, distToken, x);
-        x = F.add(x, posEmbed);
+        Var x = embed(images);
         int depth = blocks.size();
         for (int i = 0; i < depth; i++) {
             double rate = depth > 1 ? dropPathRate * i / (depth - 1) : 0;
             x = blocks.get(i).forward(x, training, rate, rng);
         }
+        return classify(x);
+    }
+
+    /** The part before the blocks: images [B, C, H, W] -> tokens [B, N, D] (patch embedding, cls/dist, positions). */
+    public Var embed(Var images) {
+        int[] s = images.shape();
+        if (s.length != 4 || s[1] != cfg.inChans() || s[2] != cfg.imageSize() || s[3] != cfg.imageSize())
+            throw new IllegalArgumentException("images have shape " + Shape.str(s) + " but the model expects [B, "
+                    + cfg.inChans() + ", " + cfg.imageSize() + ", " + cfg.imageSize() + "]");
+        Var x = patchEmbed.forward(images);
+        x = distToken == null ? F.concatTokens(clsToken, x) : F.concatTokens(clsToken, distToken, x);
+        return F.add(x, posEmbed);
+    }
+
+    /** The part after the blocks: final norm and head(s) on the cls (and dist) token. */
+    public Output classify(Var x) {
         x = norm.forward(x);
         Var cls = head.forward(F.token(x, 0));
         Var dist = headDist == null ? null : headDist.forward(F.token(x, 1));

@@ -23,7 +23,9 @@ import org.nvit.models.layers.Params;
  * Measures NViT's latency lookup table (nvit-paper.md 3.2) on a backend: the forward wall time of one transformer
  * block (LN, attention, proj, LN, MLP; no graph) at the model's token count and a fixed batch, for every point of a
  * grid over (EMB, heads, QK, V, MLP), each the median of {@code repeats} runs after {@code warmup} runs. The fixed parts
- * (patch embedding, tokens, final norm, heads) are the whole model's median time minus depth blocks at full size.
+ * (patch embedding, tokens, positions, final norm, heads) are timed directly, as the model's forward without blocks.
+ * Before the first point the full-size block and model run for a few seconds, so the JIT has compiled the kernels
+ * and the first points are not measured on a cold JVM.
  */
 public final class LatencyTableBuilder {
     public enum GridKind { DEFAULT, QUICK }
@@ -32,6 +34,7 @@ public final class LatencyTableBuilder {
     private final int batch;
     private final int warmup;
     private final int repeats;
+    private double jitWarmUpSeconds = 3;
 
     public LatencyTableBuilder(Backend backend, int batch, int warmup, int repeats) {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1 (got " + batch + ")");
@@ -40,6 +43,12 @@ public final class LatencyTableBuilder {
         this.batch = batch;
         this.warmup = Math.max(0, warmup);
         this.repeats = repeats;
+    }
+
+    /** Seconds of whole-model forwards before a table build or check (default 3; 0 for tests). */
+    public LatencyTableBuilder jitWarmUp(double seconds) {
+        this.jitWarmUpSeconds = Math.max(0, seconds);
+        return this;
     }
 
     /**
@@ -79,10 +88,36 @@ public final class LatencyTableBuilder {
 
     /** Median forward seconds of a whole model (random weights). */
     public double measureModel(VitConfig cfg) {
+        VisionTransformer m = model(cfg);
+        Tensor x = images(cfg);
+        return median(() -> m.forward(Var.constant(x), false, 0, null));
+    }
+
+    /** Median seconds of the model's fixed parts: its forward without the blocks. */
+    public double measureFixed(VitConfig cfg) {
+        VisionTransformer m = model(cfg);
+        Tensor x = images(cfg);
+        return median(() -> m.classify(m.embed(Var.constant(x))));
+    }
+
+    /** Runs the model's forward for at least {@code seconds} (JIT warm-up; nothing is recorded). */
+    public void warmUp(VitConfig cfg, double seconds) {
+        VisionTransformer m = model(cfg);
+        Tensor x = images(cfg);
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        try (NoGrad g = NoGrad.open()) {
+            while (System.nanoTime() < end) scoped(() -> m.forward(Var.constant(x), false, 0, null));
+        }
+    }
+
+    private VisionTransformer model(VitConfig cfg) {
         VisionTransformer m = new VisionTransformer(cfg, 1);
         for (Var w : m.parameters().values()) w.setValue(backend.fromCpu(w.value()));
-        Tensor x = backend.fromCpu(Tensor.randn(DType.F32, new Rng(2), 1, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
-        return median(() -> m.forward(Var.constant(x), false, 0, null));
+        return m;
+    }
+
+    private Tensor images(VitConfig cfg) {
+        return backend.fromCpu(Tensor.randn(DType.F32, new Rng(2), 1, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
     }
 
     /** One forward with recycled buffers, as the trainer and evaluator run them, so the table sees the same costs. */
@@ -115,6 +150,7 @@ public final class LatencyTableBuilder {
         List<Double> values = new ArrayList<>();
         long total = (long) grid.emb().length * grid.heads().length * grid.qk().length * grid.v().length * grid.mlp().length;
         long done = 0;
+        warmUp(cfg, jitWarmUpSeconds);
         for (int e : grid.emb())
             for (int h : grid.heads()) {
                 for (int q : grid.qk())
@@ -126,10 +162,7 @@ public final class LatencyTableBuilder {
                         }
                 if (progress != null) progress.accept(String.format("emb %d heads %d: %d/%d points", e, h, done, total));
             }
-        double blocks = 0;
-        for (int i = 0; i < cfg.depth(); i++)
-            blocks += measureBlock(cfg.embedDim(), cfg.blocks().get(i), tokens, cfg.scaleOf(i), cfg.layerNormEps());
-        double fixed = Math.max(0, measureModel(cfg) - blocks);
+        double fixed = measureFixed(cfg);
         double[] vals = values.stream().mapToDouble(Double::doubleValue).toArray();
         return new LatencyTable(new LatencyTable.Data("nvit-lut-1", backend.name(), backend.device().name().toLowerCase(),
                 machine(), Instant.now().toString(), batch, tokens, modelName, grid, vals, fixed));
@@ -150,6 +183,7 @@ public final class LatencyTableBuilder {
         LatencyTable.Grid g = table.data().grid();
         Rng r = new Rng(seed);
         List<CheckSample> out = new ArrayList<>();
+        warmUp(base, jitWarmUpSeconds);
         for (int s = 0; s < samples; s++) {
             List<BlockSpec> blocks = new ArrayList<>();
             for (int i = 0; i < base.depth(); i++)
