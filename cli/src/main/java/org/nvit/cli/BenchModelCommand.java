@@ -1,7 +1,5 @@
 package org.nvit.cli;
 
-import org.nvit.engine.OpProfiler;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,12 +11,15 @@ import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
 import org.nvit.engine.MemoryScope;
+import org.nvit.engine.OpProfiler;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.models.ModelStats;
+import org.nvit.models.Models;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,9 +32,11 @@ public final class BenchModelCommand implements Callable<Integer> {
     static final class Arch {
         @Option(names = "--model", description = "preset name, e.g. deit_tiny_patch16_224") String model;
         @Option(names = "--config", description = "model config JSON file") Path config;
+        @Option(names = "--checkpoint", description = "weight file (its config and weights: ours, DeiT/timm .pth or safetensors)") Path checkpoint;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1") Arch arch;
+    @Option(names = "--heads", description = "head counts for a --checkpoint without config (N or a,b,c...)") String heads;
     @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--mode", defaultValue = "infer", description = "infer or train (default ${DEFAULT-VALUE})") String mode;
     @Option(names = "--warmup", description = "untimed steps first (default: at least 3 steps and 10 s, so that the JIT"
@@ -51,14 +54,17 @@ public final class BenchModelCommand implements Callable<Integer> {
             case "train" -> true;
             default -> throw new IllegalArgumentException("--mode must be infer or train, not '" + mode + "'");
         };
-        VitConfig cfg = arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
-        String name = arch.model != null ? arch.model : arch.config.getFileName().toString();
+        WeightFiles.Loaded weights = arch.checkpoint != null ? Models.read(arch.checkpoint, Models.parseHeads(heads)) : null;
+        VitConfig cfg = weights != null ? weights.config()
+                : arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
+        String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
         OpProfiler profiler = null;
         if (profile) {
             profiler = new OpProfiler(Backends.cpu());
             Backends.register(profiler.backend());
         }
         VisionTransformer model = new VisionTransformer(cfg, seed);
+        if (weights != null) model.loadStateDict(weights.stateDict());
         Rng rng = new Rng(seed + 1);
         Tensor images = Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize());
         int[] labels = new int[batch];
