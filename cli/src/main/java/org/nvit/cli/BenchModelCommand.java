@@ -2,7 +2,6 @@ package org.nvit.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nvit.autograd.F;
@@ -14,6 +13,7 @@ import org.nvit.engine.MemoryScope;
 import org.nvit.engine.OpProfiler;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.WarmUp;
 import org.nvit.models.ModelStats;
 import org.nvit.models.Models;
 import org.nvit.models.Presets;
@@ -39,8 +39,8 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--heads", description = "head counts for a --checkpoint without config (N or a,b,c...)") String heads;
     @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--mode", defaultValue = "infer", description = "infer or train (default ${DEFAULT-VALUE})") String mode;
-    @Option(names = "--warmup", description = "untimed steps first (default: at least 3 steps and 10 s, so that the JIT"
-            + " has compiled the kernels; a cold JVM runs Vector API code many times slower)") Integer warmup;
+    @Option(names = "--warmup", description = "untimed steps first (default: until the steps stop getting faster, at least"
+            + " 10 s and at most 120 s: a cold JVM runs Vector API code many times slower until the JIT has compiled it)") Integer warmup;
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
     @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
@@ -87,7 +87,7 @@ public final class BenchModelCommand implements Callable<Integer> {
             secs[i] = (System.nanoTime() - t0) / 1e9;
             cpu[i] = (processCpuNanos() - c0) / 1e9;
         }
-        double median = median(secs), medianCpu = median(cpu);
+        double median = WarmUp.median(secs), medianCpu = WarmUp.median(cpu);
         double ips = batch / median;
         double gflops = ips * ModelStats.flops(cfg) * (train ? 3 : 1) / 1e9;
         String backend = Backends.of(images).name();
@@ -108,21 +108,10 @@ public final class BenchModelCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs n steps, or (n null) at least 3 steps and 10 seconds. */
+    /** Runs n steps, or (n null) until the JIT has settled (at least 10 s, at most 120 s). */
     static void warmUp(Runnable step, Integer n) {
-        if (n != null) {
-            for (int i = 0; i < n; i++) step.run();
-            return;
-        }
-        long end = System.nanoTime() + 10_000_000_000L;
-        for (int i = 0; i < 3 || System.nanoTime() < end; i++) step.run();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+        if (n == null) WarmUp.untilSettled(step, 10, 120);
+        else for (int i = 0; i < n; i++) step.run();
     }
 
     /** CPU time of the whole process (all threads), or 0 where the JVM cannot tell. */
