@@ -38,9 +38,12 @@ public final class Devices {
         }
     };
 
+    /** The GPU the commands probe: the CUDA backend; CLI tests swap in a test double (package-private on purpose). */
+    static volatile Gpu probe = CUDA;
+
     /** The backend for the flags, registered with {@link Backends}; notes (auto's choice) go to {@code log}. */
     public static Backend select(String device, String precision, Consumer<String> log) {
-        return select(device, precision, log, CUDA);
+        return select(device, precision, log, probe);
     }
 
     static Backend select(String device, String precision, Consumer<String> log, Gpu gpu) {

@@ -55,7 +55,7 @@ public final class TrainCommand implements Callable<Integer> {
             Trainer.resume(java.nio.file.Path.of(resume), epochs == null ? 0 : epochs, maxSteps, saved -> {
                 if (devices.device != null) saved.device = devices.device;
                 if (devices.precision != null) saved.precision = devices.precision;
-                return Devices.select(saved.device, saved.precision, System.err::println);
+                return Devices.select(saved.device, saved.precision, devices::note);
             }).run();
             return 0;
         }
