@@ -41,10 +41,10 @@ class DeviceCommandsTest {
         FakeDevice.restoreRegistry();
     }
 
-    private record Result(int code, String out, String err) {}
+    record Result(int code, String out, String err) {}
 
     /** Runs the CLI capturing System.out and picocli's out and err (where notes and errors go). */
-    private static Result run(String... args) {
+    static Result run(String... args) {
         StringWriter err = new StringWriter(), out = new StringWriter();
         CommandLine cl = new CommandLine(new Nvit());
         cl.setExecutionExceptionHandler(new UserErrors());
@@ -107,7 +107,7 @@ class DeviceCommandsTest {
         assertEquals("cpu", json(r).get("backend").asText());
     }
 
-    private static JsonNode json(Result r) throws Exception {
+    static JsonNode json(Result r) throws Exception {
         return new ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElse(""));
     }
 
