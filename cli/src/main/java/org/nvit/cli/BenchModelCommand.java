@@ -125,8 +125,12 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     /** CPU time of the whole process (all threads), or 0 where the JVM cannot tell. */
     private static long processCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+        try {
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+        } catch (LinkageError noJdkManagement) { // a jlinked runtime without jdk.management
+            return 0;
+        }
     }
 
     /** Random labels as label-smoothed one-hot rows [batch, classes] (timm's smoothing: on 1 - s + s/C, off s/C). */

@@ -225,7 +225,11 @@ public final class Trainer {
             if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict());
             if (ema != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, ema.weights());
             saveLast();
-            Curves.write(out.resolve("curves.png"), metrics.entries());
+            try {
+                Curves.write(out.resolve("curves.png"), metrics.entries());
+            } catch (LinkageError noDesktop) { // a runtime without java.desktop (the GPU bundle): train on, chartless
+                log.println("note: curves.png not drawn (this Java runtime has no java.desktop module)");
+            }
             log.printf(Locale.ROOT, "epoch %d/%d  train_loss %.4f  val_loss %.4f  top1 %.2f%%  top5 %.2f%%  lr %.2e  %.0f img/s  %.1f s%s%n",
                     epoch + 1, o.epochs, trainLoss, last.loss(), 100 * last.top1(), 100 * last.top5(), m.lr(),
                     m.imagesPerS(), seconds, best ? "  (best)" : "");
