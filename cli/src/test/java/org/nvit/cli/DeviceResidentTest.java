@@ -85,6 +85,23 @@ class DeviceResidentTest {
         assertSameValues(new VisionTransformer(CFG, 9).stateDict(), dev.stateDict());
     }
 
+    @Test void deviceTensorsOfAScopeDieWithItUnlessKept() {
+        Tensor kept, dead, outside = FakeDevice.BACKEND.zeros(DType.F32, 3);
+        try (org.nvit.engine.MemoryScope scope = org.nvit.engine.MemoryScope.open()) {
+            dead = FakeDevice.BACKEND.zeros(DType.F32, 3);
+            kept = scope.keep(FakeDevice.BACKEND.fromCpu(Tensor.of(new float[] {1, 2, 3}, 3)));
+            assertEquals(1, scope.owned());
+            try (var state = org.nvit.engine.MemoryScope.suspend()) {
+                FakeDevice.BACKEND.zeros(DType.F32, 2); // optimizer-state style: not the scope's
+            }
+            assertEquals(1, scope.owned());
+        }
+        assertEquals(2.0, kept.getFlat(1));
+        assertEquals(0.0, outside.getFlat(0));
+        var e = assertThrows(IllegalStateException.class, () -> FakeDevice.BACKEND.toCpu(dead));
+        assertTrue(e.getMessage().contains("after its memory scope closed"), e.getMessage());
+    }
+
     @Test void weightFilesOfDeviceTensorsMatchTheHostOnes() throws Exception {
         VisionTransformer dev = new VisionTransformer(CFG, 4).to(FakeDevice.BACKEND);
         Backends.register(FakeDevice.BACKEND);

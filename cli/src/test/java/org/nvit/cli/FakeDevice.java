@@ -10,6 +10,7 @@ import org.nvit.engine.Backends;
 import org.nvit.engine.CpuStorage;
 import org.nvit.engine.DType;
 import org.nvit.engine.Device;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Storage;
 import org.nvit.engine.Tensor;
@@ -20,26 +21,37 @@ import org.nvit.kernels.Precision;
  * A stand-in for the GPU on machines without one: a backend for {@link Device#CUDA} whose tensors live in a storage
  * that is not {@link CpuStorage} (so {@code Tensor.floats()} fails on them as it does on real device tensors) and
  * whose every op insists that all its tensor arguments are device tensors, then runs the CPU backend's kernel on the
- * same arrays. Device-resident code that leaks a host tensor into a device op, or reads a device tensor as a host
+ * same arrays; like CUDA storages, those allocated in a memory scope die with it. Device-resident code that leaks a host tensor into a device op, or reads a device tensor as a host
  * array, fails here as it would on the GPU; code that is right computes exactly what the CPU computes.
  */
 final class FakeDevice {
     private FakeDevice() {}
 
-    /** Device memory: a float array that only the fake backend unwraps. */
+    /**
+     * Device memory: a float array that only the fake backend unwraps. Allocated inside a {@link MemoryScope}, it is
+     * released when the scope closes, as the CUDA backend's storages are; any later use fails.
+     */
     static final class FakeStorage extends Storage {
-        final float[] a;
+        private final float[] a;
+        private boolean released;
 
         FakeStorage(float[] a) {
             super(DType.F32, a.length);
             this.a = a;
+            MemoryScope scope = MemoryScope.current();
+            if (scope != null) scope.own(this, () -> released = true);
+        }
+
+        float[] array() {
+            if (released) throw new IllegalStateException("device tensor used after its memory scope closed");
+            return a;
         }
 
         @Override public Device device() { return Device.CUDA; }
 
-        @Override public double get(long i) { return a[Math.toIntExact(i)]; }
+        @Override public double get(long i) { return array()[Math.toIntExact(i)]; }
 
-        @Override public void set(long i, double v) { a[Math.toIntExact(i)] = (float) v; }
+        @Override public void set(long i, double v) { array()[Math.toIntExact(i)] = (float) v; }
     }
 
     /** Counts of ops run and host<->device copies, to show the work really went through the device. */
@@ -78,7 +90,7 @@ final class FakeDevice {
                         yield new Tensor(new FakeStorage(t.toFloatArray()), 0, t.shape());
                     }
                     case "toCpu" -> {
-                        float[] a = ((FakeStorage) device((Tensor) args[0], "toCpu").storage()).a;
+                        float[] a = ((FakeStorage) device((Tensor) args[0], "toCpu").storage()).array();
                         Tensor t = (Tensor) args[0];
                         float[] c = new float[Math.toIntExact(t.numel())];
                         System.arraycopy(a, Math.toIntExact(t.offset()), c, 0, c.length);
@@ -119,6 +131,6 @@ final class FakeDevice {
     /** The same elements as a CPU tensor view (shares the array, so the op's writes land in device memory). */
     private static Tensor unwrap(Tensor t, String op) {
         if (t == null) return null;
-        return new Tensor(new CpuStorage(((FakeStorage) device(t, op).storage()).a), t.offset(), t.shape());
+        return new Tensor(new CpuStorage(((FakeStorage) device(t, op).storage()).array()), t.offset(), t.shape());
     }
 }
