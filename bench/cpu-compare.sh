@@ -14,10 +14,10 @@ g --m 12608 --n 192 --k 768 --trans-b
 g --m 197 --n 197 --k 64 --trans-b --batch 192
 g --m 197 --n 64 --k 197 --batch 192
 m() { ./nvit bench model --json "$@" 2>/dev/null | tail -1; }
-m --model deit_tiny_patch16_224 --batch 32 --mode infer --warmup 3 --repeats 7
-m --model deit_small_patch16_224 --batch 32 --mode infer --warmup 2 --repeats 5
-m --model vit_fmnist_baseline --batch 128 --mode train --warmup 5 --repeats 10
-m --model vit_fmnist_tiny --batch 128 --mode train --warmup 5 --repeats 10
+m --model deit_tiny_patch16_224 --batch 32 --mode infer --repeats 7
+m --model deit_small_patch16_224 --batch 32 --mode infer --repeats 5
+m --model vit_fmnist_baseline --batch 128 --mode train --repeats 10
+m --model vit_fmnist_tiny --batch 128 --mode train --repeats 10
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "== PyTorch $(date -u +%FT%TZ)"
   # OPENBLAS_CORETYPE/L2_SIZE are set on these machines for old OpenBLAS builds; they slow it here, so drop them.

@@ -1,10 +1,7 @@
 package org.nvit.cli;
 
-import org.nvit.engine.OpProfiler;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nvit.autograd.F;
@@ -14,12 +11,16 @@ import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
 import org.nvit.engine.MemoryScope;
+import org.nvit.engine.OpProfiler;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.WarmUp;
 import org.nvit.models.ModelStats;
+import org.nvit.models.Models;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,13 +34,15 @@ public final class BenchModelCommand implements Callable<Integer> {
     static final class Arch {
         @Option(names = "--model", description = "preset name, e.g. deit_tiny_patch16_224") String model;
         @Option(names = "--config", description = "model config JSON file") Path config;
+        @Option(names = "--checkpoint", description = "weight file (its config and weights: ours, DeiT/timm .pth or safetensors)") Path checkpoint;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1") Arch arch;
+    @Option(names = "--heads", description = "head counts for a --checkpoint without config (N or a,b,c...)") String heads;
     @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--mode", defaultValue = "infer", description = "infer or train (default ${DEFAULT-VALUE})") String mode;
-    @Option(names = "--warmup", description = "untimed steps first (default: at least 3 steps and 10 s, so that the JIT"
-            + " has compiled the kernels; a cold JVM runs Vector API code many times slower)") Integer warmup;
+    @Option(names = "--warmup", description = "untimed steps first (default: until the steps stop getting faster, at least"
+            + " 10 s and at most 120 s: a cold JVM runs Vector API code many times slower until the JIT has compiled it)") Integer warmup;
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
     @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
@@ -54,15 +57,19 @@ public final class BenchModelCommand implements Callable<Integer> {
             case "train" -> true;
             default -> throw new IllegalArgumentException("--mode must be infer or train, not '" + mode + "'");
         };
-        VitConfig cfg = arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
-        String name = arch.model != null ? arch.model : arch.config.getFileName().toString();
+        WeightFiles.Loaded weights = arch.checkpoint != null ? Models.read(arch.checkpoint, Models.parseHeads(heads)) : null;
+        VitConfig cfg = weights != null ? weights.config()
+                : arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
+        String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
         Backend device = devices.backend();
         OpProfiler profiler = null;
         if (profile) {
             profiler = new OpProfiler(device);
             Backends.register(profiler.backend());
         }
-        VisionTransformer model = new VisionTransformer(cfg, seed).to(device);
+        VisionTransformer model = new VisionTransformer(cfg, seed);
+        if (weights != null) model.loadStateDict(weights.stateDict());
+        model.to(device);
         Rng rng = new Rng(seed + 1);
         // the batch is made on the device once, outside the timed steps: they time the model, not the copy in
         Tensor images = model.onDevice(Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
@@ -85,7 +92,7 @@ public final class BenchModelCommand implements Callable<Integer> {
             secs[i] = (System.nanoTime() - t0) / 1e9;
             cpu[i] = (processCpuNanos() - c0) / 1e9;
         }
-        double median = median(secs), medianCpu = median(cpu);
+        double median = WarmUp.median(secs), medianCpu = WarmUp.median(cpu);
         double ips = batch / median;
         double gflops = ips * ModelStats.flops(cfg) * (train ? 3 : 1) / 1e9;
         String backend = Backends.of(images).name();
@@ -106,21 +113,10 @@ public final class BenchModelCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs n steps, or (n null) at least 3 steps and 10 seconds. */
+    /** Runs n steps, or (n null) until the JIT has settled (at least 10 s, at most 120 s). */
     static void warmUp(Runnable step, Integer n) {
-        if (n != null) {
-            for (int i = 0; i < n; i++) step.run();
-            return;
-        }
-        long end = System.nanoTime() + 10_000_000_000L;
-        for (int i = 0; i < 3 || System.nanoTime() < end; i++) step.run();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+        if (n == null) WarmUp.untilSettled(step, 10, 120);
+        else for (int i = 0; i < n; i++) step.run();
     }
 
     /** CPU time of the whole process (all threads), or 0 where the JVM cannot tell. */
@@ -137,7 +133,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     static Tensor smoothedOneHot(Rng rng, int batch, int classes, double smoothing) {
         float off = (float) (smoothing / classes), on = (float) (1 - smoothing) + off;
         float[] t = new float[batch * classes];
-        Arrays.fill(t, off);
+        java.util.Arrays.fill(t, off);
         for (int i = 0; i < batch; i++) t[i * classes + rng.nextInt(classes)] = on;
         return Tensor.of(t, batch, classes);
     }

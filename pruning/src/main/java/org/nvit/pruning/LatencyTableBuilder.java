@@ -2,7 +2,6 @@ package org.nvit.pruning;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -13,6 +12,7 @@ import org.nvit.engine.DType;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.WarmUp;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
@@ -34,7 +34,7 @@ public final class LatencyTableBuilder {
     private final int batch;
     private final int warmup;
     private final int repeats;
-    private double jitWarmUpSeconds = 3;
+    private double jitWarmUpSeconds = 5;
 
     public LatencyTableBuilder(Backend backend, int batch, int warmup, int repeats) {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1 (got " + batch + ")");
@@ -45,7 +45,7 @@ public final class LatencyTableBuilder {
         this.repeats = repeats;
     }
 
-    /** Seconds of whole-model forwards before a table build or check (default 3; 0 for tests). */
+    /** Minimum seconds of whole-model forwards before a table build or check (default 5; 0 for tests). */
     public LatencyTableBuilder jitWarmUp(double seconds) {
         this.jitWarmUpSeconds = Math.max(0, seconds);
         return this;
@@ -100,13 +100,16 @@ public final class LatencyTableBuilder {
         return median(() -> m.classify(m.embed(Var.constant(x))));
     }
 
-    /** Runs the model's forward for at least {@code seconds} (JIT warm-up; nothing is recorded). */
+    /**
+     * JIT warm-up (nothing is recorded): runs the model's forward for at least {@code seconds} and then until its time
+     * stops improving (at most 60 s). 0 skips it.
+     */
     public void warmUp(VitConfig cfg, double seconds) {
+        if (seconds <= 0) return;
         VisionTransformer m = model(cfg);
         Tensor x = images(cfg);
-        long end = System.nanoTime() + (long) (seconds * 1e9);
         try (NoGrad g = NoGrad.open()) {
-            while (System.nanoTime() < end) scoped(() -> m.forward(Var.constant(x), false, 0, null));
+            WarmUp.untilSettled(() -> scoped(() -> m.forward(Var.constant(x), false, 0, null)), seconds, Math.max(seconds, 60));
         }
     }
 
@@ -139,8 +142,7 @@ public final class LatencyTableBuilder {
                 t[i] = (System.nanoTime() - t0) * 1e-9;
             }
         }
-        Arrays.sort(t);
-        return repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2;
+        return WarmUp.median(t);
     }
 
     /** Measures every grid point and the fixed parts. progress receives one line per EMB x heads slice. */
