@@ -22,8 +22,9 @@ STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
 # Modules: jdeps on the shaded jar finds java.base, java.desktop (charts only), java.sql; the engine adds the Vector
 # API, logging and FFM (in java.base); jdk.unsupported for libraries that probe sun.misc.Unsafe. java.desktop is left
-# out by default (the GPU checks draw no charts; it adds ~20 MiB): MODULES=...,java.desktop to keep it.
-MODULES="${MODULES:-java.base,java.logging,jdk.incubator.vector,java.sql,java.management,jdk.unsupported}"
+# out by default (the GPU checks draw no charts; it adds ~20 MiB): MODULES=...,java.desktop to keep it. jdk.management
+# gives bench model its process CPU time.
+MODULES="${MODULES:-java.base,java.logging,jdk.incubator.vector,java.sql,java.management,jdk.management,jdk.unsupported}"
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \
   --output "$STAGE/jre"
 cp "$JAR" "$STAGE/nvit.jar"

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
+import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
 import org.nvit.engine.MemoryScope;
@@ -22,6 +23,7 @@ import org.nvit.models.VitConfig;
 import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nvit bench model}: images/s of a model's inference or training step (median after warm-up). */
@@ -45,6 +47,7 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
     @Option(names = "--profile", description = "also print the time per backend op over the timed steps") boolean profile;
+    @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
         if (batch < 1 || repeats < 1 || (warmup != null && warmup < 0))
@@ -58,18 +61,20 @@ public final class BenchModelCommand implements Callable<Integer> {
         VitConfig cfg = weights != null ? weights.config()
                 : arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
         String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
+        Backend device = devices.backend();
         OpProfiler profiler = null;
         if (profile) {
-            profiler = new OpProfiler(Backends.cpu());
+            profiler = new OpProfiler(device);
             Backends.register(profiler.backend());
         }
         VisionTransformer model = new VisionTransformer(cfg, seed);
         if (weights != null) model.loadStateDict(weights.stateDict());
+        model.to(device);
         Rng rng = new Rng(seed + 1);
-        Tensor images = Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize());
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(cfg.numClasses());
-        Runnable work = train ? new TrainStep(model, images, labels, rng) : () -> model.predict(images);
+        // the batch is made on the device once, outside the timed steps: they time the model, not the copy in
+        Tensor images = model.onDevice(Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
+        Tensor targets = model.onDevice(smoothedOneHot(rng, batch, cfg.numClasses(), 0.1));
+        Runnable work = train ? new TrainStep(model, images, targets, rng) : () -> model.predict(images);
         Runnable step = () -> { // as the trainer and evaluator do: each step's buffers are recycled by the next
             try (MemoryScope scope = MemoryScope.open()) {
                 work.run();
@@ -97,9 +102,9 @@ public final class BenchModelCommand implements Callable<Integer> {
                         + " %.1f ms CPU per image)%n",
                 name, ModelStats.summary(cfg), mode, batch, backend, ips, median * 1e3, repeats, gflops, cpuSecsPerImage * 1e3);
         if (profiler != null) {
+            Backends.register(profiler.target());
             System.out.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
             profiler.report().forEach(System.out::println);
-            Backends.register(profiler.target());
         }
         if (json)
             System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"backend\":\"%s\",\"images_per_s\":%.3f,"
@@ -116,30 +121,43 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     /** CPU time of the whole process (all threads), or 0 where the JVM cannot tell. */
     private static long processCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+        try {
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
+        } catch (LinkageError noJdkManagement) { // a jlinked runtime without jdk.management
+            return 0;
+        }
+    }
+
+    /** Random labels as label-smoothed one-hot rows [batch, classes] (timm's smoothing: on 1 - s + s/C, off s/C). */
+    static Tensor smoothedOneHot(Rng rng, int batch, int classes, double smoothing) {
+        float off = (float) (smoothing / classes), on = (float) (1 - smoothing) + off;
+        float[] t = new float[batch * classes];
+        java.util.Arrays.fill(t, off);
+        for (int i = 0; i < batch; i++) t[i * classes + rng.nextInt(classes)] = on;
+        return Tensor.of(t, batch, classes);
     }
 
     /** One training step: forward with drop-path 0.1, cross-entropy (both heads when distilled), backward, AdamW. */
     private static final class TrainStep implements Runnable {
         private final VisionTransformer model;
         private final Tensor images;
-        private final int[] labels;
+        private final Tensor targets;
         private final Rng rng;
         private final AdamW opt;
 
-        TrainStep(VisionTransformer model, Tensor images, int[] labels, Rng rng) {
+        TrainStep(VisionTransformer model, Tensor images, Tensor targets, Rng rng) {
             this.model = model;
             this.images = images;
-            this.labels = labels;
+            this.targets = targets;
             this.rng = rng;
             this.opt = new AdamW(model.parameters().values(), 5e-4, 0.05);
         }
 
         @Override public void run() {
             VisionTransformer.Output out = model.forward(Var.constant(images), true, 0.1, rng);
-            Var loss = F.crossEntropy(out.cls(), labels, 0.1);
-            if (out.dist() != null) loss = F.weightedSum(loss, 0.5, F.crossEntropy(out.dist(), labels, 0.1), 0.5);
+            Var loss = F.softCrossEntropy(out.cls(), targets);
+            if (out.dist() != null) loss = F.weightedSum(loss, 0.5, F.softCrossEntropy(out.dist(), targets), 0.5);
             loss.backward();
             opt.step();
             opt.zeroGrad();

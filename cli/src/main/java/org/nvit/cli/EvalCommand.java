@@ -11,6 +11,7 @@ import org.nvit.models.data.DataSource;
 import org.nvit.models.data.DataSources;
 import org.nvit.models.train.Evaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nvit eval}: top-1, top-5 and loss of a checkpoint on a data set's evaluation split. */
@@ -24,9 +25,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = {"--batch-size", "-b"}, defaultValue = "256") int batchSize;
     @Option(names = "--workers", defaultValue = "1") int workers;
     @Option(names = "--json", description = "Last line: one JSON object with top1, top5, loss, images.") boolean json;
+    @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
-        VisionTransformer model = Models.load(checkpoint, Models.parseHeads(heads));
+        var backend = devices.backend();
+        VisionTransformer model = Models.load(checkpoint, Models.parseHeads(heads)).to(backend); // batches follow it
         var cfg = model.config();
         DataSource src = DataSources.open(data, cfg.inChans(), cfg.imageSize(), cfg.numClasses());
         if (src.numClasses() != cfg.numClasses() || src.channels() != cfg.inChans())

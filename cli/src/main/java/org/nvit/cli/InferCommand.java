@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Backends;
+import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
@@ -16,6 +19,7 @@ import org.nvit.models.VitConfig;
 import org.nvit.models.io.Safetensors;
 import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,13 +39,16 @@ public final class InferCommand implements Callable<Integer> {
     Path input;
     @Option(names = "--output", required = true, description = "safetensors file to write the logits to") Path output;
     @Option(names = "--batch", defaultValue = "64", description = "images per forward pass (default ${DEFAULT-VALUE})") int batch;
+    @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
+        Backend backend = devices.backend();
         WeightFiles.Loaded ck = WeightFiles.load(checkpoint, Models.parseHeads(heads));
         VitConfig cfg = ck.config();
         VisionTransformer net = new VisionTransformer(cfg, 0);
         net.loadStateDict(ck.stateDict());
+        net.to(backend);
 
         Tensor images = Safetensors.read(input).tensors().get("images");
         if (images == null) throw new IllegalArgumentException(input + " has no tensor named 'images'");
@@ -55,7 +62,7 @@ public final class InferCommand implements Callable<Integer> {
         for (int b0 = 0; b0 < n; b0 += batch) {
             int b1 = Math.min(n, b0 + batch);
             try (NoGrad g = NoGrad.open(); MemoryScope scope = MemoryScope.open()) {
-                VisionTransformer.Output out = net.forward(Var.constant(images.slice(b0, b1).copy()), false, 0, null);
+                VisionTransformer.Output out = net.forward(Var.constant(net.onDevice(images.slice(b0, b1).copy())), false, 0, null);
                 copyRows(out.eval().value(), logits, b0);
                 if (cls != null) {
                     copyRows(out.cls().value(), cls, b0);
@@ -74,8 +81,9 @@ public final class InferCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Copies the batch's logits (on any device: one copy to the host) into rows row0.. of dst. */
     private static void copyRows(Tensor src, Tensor dst, int row0) {
-        int k = dst.dim(1);
-        for (long i = 0; i < src.numel(); i++) dst.setFlat((long) row0 * k + i, src.getFlat(i));
+        float[] host = (src.device() == Device.CPU ? src : Backends.of(src).toCpu(src)).toFloatArray();
+        System.arraycopy(host, 0, dst.floats(), dst.off() + row0 * dst.dim(1), host.length);
     }
 }

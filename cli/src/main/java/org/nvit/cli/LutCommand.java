@@ -6,15 +6,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.nvit.engine.Backend;
-import org.nvit.engine.Backends;
-import org.nvit.engine.Device;
 import org.nvit.models.Presets;
 import org.nvit.models.VitConfig;
 import org.nvit.models.io.WeightFiles;
 import org.nvit.pruning.LatencyTable;
 import org.nvit.pruning.LatencyTableBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,14 +37,6 @@ public final class LutCommand implements Runnable {
         return Presets.byName(model == null ? "vit_fmnist_tiny" : model);
     }
 
-    static Backend backend(String device) {
-        Device d = Device.parse(device);
-        try {
-            return Backends.of(d);
-        } catch (IllegalStateException e) {
-            throw new IllegalArgumentException("device '" + device + "' has no backend in this run (is the CUDA backend built and a GPU visible?); use --device cpu");
-        }
-    }
 
     @Command(name = "build", mixinStandardHelpOptions = true,
             description = "Measure one block's forward time over a grid of (EMB, heads, QK, V, MLP) and write the table.")
@@ -56,7 +46,7 @@ public final class LutCommand implements Runnable {
         @Option(names = "--config", description = "model config JSON") Path config;
         @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
         @Option(names = "--batch", defaultValue = "64", description = "images per forward (default ${DEFAULT-VALUE})") int batch;
-        @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default ${DEFAULT-VALUE})") String device;
+        @Mixin DeviceOptions devices;
         @Option(names = "--grid", defaultValue = "default", description = "default (NViT's shape scaled to the model) or quick") String grid;
         @Option(names = "--warmup", defaultValue = "2", description = "untimed runs per point (default ${DEFAULT-VALUE})") int warmup;
         @Option(names = "--repeats", defaultValue = "5", description = "timed runs per point; the median is kept (default ${DEFAULT-VALUE})") int repeats;
@@ -71,7 +61,7 @@ public final class LutCommand implements Runnable {
             };
             PrintWriter o = spec.commandLine().getOut();
             LatencyTable.Grid g = LatencyTableBuilder.grid(cfg, kind);
-            LatencyTableBuilder b = new LatencyTableBuilder(backend(device), batch, warmup, repeats);
+            LatencyTableBuilder b = new LatencyTableBuilder(devices.backend(), batch, warmup, repeats);
             String name = model != null ? model : config != null ? config.getFileName().toString()
                     : checkpoint != null ? checkpoint.getFileName().toString() : "vit_fmnist_tiny";
             long t0 = System.nanoTime();
@@ -92,7 +82,7 @@ public final class LutCommand implements Runnable {
         @Option(names = "--samples", defaultValue = "5", description = "random models (default ${DEFAULT-VALUE})") int samples;
         @Option(names = "--model", description = "preset giving depth and image shape (default: the table's model)") String model;
         @Option(names = "--config", description = "model config JSON giving depth and image shape") Path config;
-        @Option(names = "--device", defaultValue = "cpu") String device;
+        @Mixin DeviceOptions devices;
         @Option(names = "--repeats", defaultValue = "5") int repeats;
         @Option(names = "--seed", defaultValue = "1") long seed;
 
@@ -110,7 +100,7 @@ public final class LutCommand implements Runnable {
             if (base.numTokens() != t.data().tokens())
                 throw new IllegalArgumentException("the model has " + base.numTokens() + " tokens but the table was measured at " + t.data().tokens());
             PrintWriter o = spec.commandLine().getOut();
-            var b = new LatencyTableBuilder(backend(device), t.data().batch(), 2, repeats);
+            var b = new LatencyTableBuilder(devices.backend(), t.data().batch(), 2, repeats);
             var res = b.check(t, base, samples, seed, line -> { o.println(line); o.flush(); });
             double mean = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).average().orElse(0);
             double worst = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).max().orElse(0);

@@ -59,9 +59,21 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--eval-batches", defaultValue = "0", description = "validation batches for the accuracies (0 = the whole split)") int evalBatches;
     @Option(names = "--group-sizes", description = "units pruned together per kind, e.g. emb=16,head=2,qk=8,v=8,mlp=16 (NViT's, the default)") String groupSizes;
     @Option(names = "--no-measure", description = "skip measuring the latency of the original and pruned models") boolean noMeasure;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu only: pruning runs on the CPU (auto means cpu here)") String device;
+
+    /** Pruning is wired for the CPU only (masks, Taylor scores and shrinking read parameters on the host). */
+    static void checkCpu(String device) {
+        switch (device.strip().toLowerCase(Locale.ROOT)) {
+            case "cpu", "auto" -> { }
+            case "cuda", "gpu" -> throw new IllegalArgumentException("nvit prune runs on the CPU only (the pruning loop is not"
+                    + " wired for the GPU); use --device cpu, then fine-tune the pruned model with nvit train --device cuda");
+            default -> throw new IllegalArgumentException("unknown --device '" + device + "': nvit prune runs on the CPU only");
+        }
+    }
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        checkCpu(device);
         PruneOptions opt = new PruneOptions(target, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay,
                 importance, parseGroupSizes(groupSizes), seed);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1");

@@ -5,6 +5,7 @@ import org.nvit.models.train.Recipe;
 import org.nvit.models.train.TrainOptions;
 import org.nvit.models.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nvit train}: trains a ViT/DeiT/NViT from scratch (DeiT recipe); with no arguments, the default job. */
@@ -43,15 +44,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "runs/train", description = "Output folder (default: ${DEFAULT-VALUE}).") String output;
     @Option(names = "--resume", description = "Resume from DIR/last.ckpt.") String resume;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu | cuda | auto") String device;
+    @Mixin DeviceOptions devices;
     @Option(names = "--workers", defaultValue = "1", description = "Data loading threads.") int workers;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also checkpoint every N steps.") int checkpointEvery;
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after N optimizer steps (0 = all epochs).") long maxSteps;
     @Option(names = "--aug", description = "Augmentation overrides key=value,... (rrc, scale, pad, hflip, randaug, erasing, mixup, cutmix, smoothing, ...).") String aug;
 
     @Override public Integer call() throws Exception {
-        if (resume != null) {
-            Trainer.resume(java.nio.file.Path.of(resume), epochs == null ? 0 : epochs, maxSteps).run();
+        if (resume != null) { // the saved device and precision unless the flags say otherwise
+            Trainer.resume(java.nio.file.Path.of(resume), epochs == null ? 0 : epochs, maxSteps, saved -> {
+                if (devices.device != null) saved.device = devices.device;
+                if (devices.precision != null) saved.precision = devices.precision;
+                return Devices.select(saved.device, saved.precision, devices::note);
+            }).run();
             return 0;
         }
         TrainOptions o = new TrainOptions();
@@ -65,9 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
         o.mixup = mixup; o.cutmix = cutmix; o.randomCrop = randomCrop; o.hflip = hflip; o.randAugment = randAugment;
         o.reprob = reprob; o.clipGrad = clipGrad; o.emaDecay = emaDecay; o.teacher = teacher; o.teacherHeads = teacherHeads;
         o.distillationType = distillationType; o.distillationAlpha = distillationAlpha; o.distillationTau = distillationTau;
-        o.output = output; o.seed = seed; o.device = device; o.workers = workers; o.checkpointEvery = checkpointEvery;
+        o.output = output; o.seed = seed; o.device = devices.deviceOr("cpu"); o.precision = devices.precision; o.workers = workers; o.checkpointEvery = checkpointEvery;
         o.maxSteps = maxSteps; o.aug = aug;
-        new Trainer(o.validate()).run();
+        new Trainer(o.validate(), devices.backend()).run();
         return 0;
     }
 }

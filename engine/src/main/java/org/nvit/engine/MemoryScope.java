@@ -1,6 +1,7 @@
 package org.nvit.engine;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 
 /**
  * A region of a thread's work (one training step, one evaluation batch) whose temporary CPU buffers are recycled.
@@ -13,6 +14,10 @@ import java.util.ArrayList;
  * A released storage fails loudly ({@link IllegalStateException}) instead of silently aliasing a reused array.
  * State that outlives the scope (optimizer moments, EMA weights, accumulators) is allocated under {@link #suspend()}
  * or with {@code Tensor.zeros}, which never pools. Scopes nest; each releases only its own buffers.
+ *
+ * <p>Device backends (CUDA) keep their own memory cache; they register each storage allocated inside a scope with
+ * {@link #own}, and close() frees it back to that cache, under the same contract. Device memory thus returns at the
+ * end of each step instead of whenever the garbage collector notices the tensors.
  */
 public final class MemoryScope implements AutoCloseable {
     private static final ThreadLocal<MemoryScope> CURRENT = new ThreadLocal<>();
@@ -20,6 +25,7 @@ public final class MemoryScope implements AutoCloseable {
     private final MemoryScope outer;
     private final Thread owner = Thread.currentThread();
     private final ArrayList<CpuStorage> owned = new ArrayList<>();
+    private final IdentityHashMap<Storage, Runnable> deviceOwned = new IdentityHashMap<>();
     private boolean closed;
 
     private MemoryScope(MemoryScope outer) { this.outer = outer; }
@@ -61,8 +67,15 @@ public final class MemoryScope implements AutoCloseable {
         return s;
     }
 
+    /** A device storage allocated in this scope: {@code release} (run once, at close) hands its memory back. */
+    public void own(Storage s, Runnable release) {
+        if (closed) throw new IllegalStateException("memory scope already closed");
+        deviceOwned.put(s, release);
+    }
+
     /** Takes t's storage out of this scope: it stays valid after close (and is never returned to the pool). */
     public Tensor keep(Tensor t) {
+        deviceOwned.remove(t.storage());
         for (int i = owned.size() - 1; i >= 0; i--)
             if (owned.get(i) == t.storage()) {
                 owned.remove(i);
@@ -72,7 +85,7 @@ public final class MemoryScope implements AutoCloseable {
     }
 
     /** Number of buffers this scope currently owns (for tests and diagnostics). */
-    public int owned() { return owned.size(); }
+    public int owned() { return owned.size() + deviceOwned.size(); }
 
     @Override public void close() {
         if (closed) return;
@@ -82,6 +95,8 @@ public final class MemoryScope implements AutoCloseable {
         BufferPool pool = BufferPool.shared();
         for (CpuStorage s : owned) pool.give(s.release());
         owned.clear();
+        for (Runnable release : deviceOwned.values()) release.run();
+        deviceOwned.clear();
         if (CURRENT.get() == this) {
             if (outer != null) CURRENT.set(outer); else CURRENT.remove();
         }

@@ -4,6 +4,7 @@ import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
 import org.nvit.engine.Device;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 
@@ -88,7 +89,11 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("the CUDA backend holds F32 tensors only (asked for " + dtype
                     + "): run F64 gradient checks on the CPU backend");
         gpu.makeCurrent();
-        return new Tensor(new CudaStorage(gpu, Shape.numel(shape)), 0, shape);
+        CudaStorage s = new CudaStorage(gpu, Shape.numel(shape));
+        // a step's tensors go back to the cache when its scope closes (stream order keeps queued kernels safe)
+        MemoryScope scope = MemoryScope.current();
+        if (scope != null) scope.own(s, s::release);
+        return new Tensor(s, 0, shape);
     }
 
     @Override public Tensor toCpu(Tensor t) {

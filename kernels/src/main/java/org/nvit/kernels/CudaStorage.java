@@ -16,6 +16,7 @@ public final class CudaStorage extends Storage {
     private final Gpu gpu;
     private final DevPtr ptr;
     private final Cleaner.Cleanable cleanable;
+    private volatile boolean released;
 
     CudaStorage(Gpu gpu, long length) {
         super(DType.F32, length);
@@ -49,22 +50,30 @@ public final class CudaStorage extends Storage {
 
     @Override public Device device() { return Device.CUDA; }
 
-    /** Base device pointer of the allocation. */
-    public DevPtr pointer() { return ptr; }
+    /** Base device pointer of the allocation; fails loudly once the memory went back (a reused block is not ours). */
+    public DevPtr pointer() {
+        if (released)
+            throw new IllegalStateException("device tensor used after its memory scope closed (allocate state that outlives"
+                    + " a step outside the scope, under MemoryScope.suspend(), or hand it out with MemoryScope.keep)");
+        return ptr;
+    }
 
-    /** Hands the memory back now; the storage must not be used afterwards. */
-    public void release() { cleanable.clean(); }
+    /** Hands the memory back now; the storage must not be used afterwards (its pointer then throws). */
+    public void release() {
+        released = true;
+        cleanable.clean();
+    }
 
     @Override public double get(long index) {
         checkIndex(index);
         float[] v = new float[1];
-        gpu.download(ptr.plus(4 * index), v, 0, 1);
+        gpu.download(pointer().plus(4 * index), v, 0, 1);
         return v[0];
     }
 
     @Override public void set(long index, double value) {
         checkIndex(index);
-        gpu.upload(new float[]{(float) value}, 0, ptr.plus(4 * index), 1);
+        gpu.upload(new float[]{(float) value}, 0, pointer().plus(4 * index), 1);
     }
 
     private void checkIndex(long index) {

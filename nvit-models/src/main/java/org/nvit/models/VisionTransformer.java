@@ -8,7 +8,10 @@ import java.util.Map;
 import org.nvit.autograd.F;
 import org.nvit.autograd.NoGrad;
 import org.nvit.autograd.Var;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
+import org.nvit.engine.Device;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
@@ -105,14 +108,41 @@ public final class VisionTransformer {
         return new Output(cls, dist);
     }
 
-    /** Evaluation logits [B, classes] without recording a graph. */
+    /** Evaluation logits [B, classes] without recording a graph; images on another device are copied over first. */
     public Tensor predict(Tensor images) {
         try (NoGrad g = NoGrad.open()) {
-            return forward(Var.constant(images), false, 0, null).eval().value();
+            return forward(Var.constant(onDevice(images)), false, 0, null).eval().value();
         }
     }
 
-    /** The parameter values by name (live tensors, not copies). */
+    /** The device the parameters live on. */
+    public Device device() { return params.values().iterator().next().value().device(); }
+
+    /**
+     * Moves every parameter to the backend's device (a copy through the host; parameters already there are kept as
+     * they are, so moving to the device they are on changes nothing). Gradients are dropped. Returns this model.
+     * Create optimizers and EMA copies after the move: their state follows the parameters' device.
+     */
+    public VisionTransformer to(Backend backend) {
+        for (Var v : params.values()) {
+            Tensor t = v.value();
+            if (t.device() == backend.device()) continue;
+            Tensor host = t.device() == Device.CPU ? t : Backends.of(t).toCpu(t);
+            v.setValue(backend.device() == Device.CPU ? host : backend.fromCpu(host));
+            v.zeroGrad();
+        }
+        return this;
+    }
+
+    /** t on this model's device: t itself when it is there already, else a copy (a batch's images or targets). */
+    public Tensor onDevice(Tensor t) {
+        Device d = device();
+        if (t.device() == d) return t;
+        Tensor host = t.device() == Device.CPU ? t : Backends.of(t).toCpu(t);
+        return d == Device.CPU ? host : Backends.of(d).fromCpu(host);
+    }
+
+    /** The parameter values by name (live tensors, not copies; on the model's device: copy to the host to save). */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> sd = new LinkedHashMap<>();
         params.forEach((k, v) -> sd.put(k, v.value()));
@@ -121,7 +151,7 @@ public final class VisionTransformer {
 
     /**
      * Strict load: every parameter must be present with its exact shape and no unknown key may be present. Values
-     * are copied into this model's dtype.
+     * are copied into this model's dtype and device.
      */
     public void loadStateDict(Map<String, Tensor> sd) {
         for (String k : sd.keySet())
@@ -135,7 +165,12 @@ public final class VisionTransformer {
                 throw new IllegalArgumentException("shape mismatch for '" + e.getKey() + "': checkpoint " + Shape.str(t.shape())
                         + ", model " + Shape.str(e.getValue().shape()));
         }
-        for (Map.Entry<String, Var> e : params.entrySet()) e.getValue().setValue(sd.get(e.getKey()).to(dtype));
+        Device d = device();
+        for (Map.Entry<String, Var> e : params.entrySet()) {
+            Tensor t = sd.get(e.getKey());
+            Tensor host = (t.device() == Device.CPU ? t : Backends.of(t).toCpu(t)).to(dtype);
+            e.getValue().setValue(d == Device.CPU ? host : Backends.of(d).fromCpu(host));
+        }
     }
 
     /** Total trainable parameters (equals {@link ModelStats#params}). */

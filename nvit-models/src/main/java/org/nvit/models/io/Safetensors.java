@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nvit.engine.Shape;
+import org.nvit.engine.Backends;
+import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
 
 /**
@@ -183,7 +185,8 @@ public final class Safetensors {
             writeFully(ch, head.flip());
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (Tensor t : tensors.values()) {
-                float[] a = t.toFloatArray();
+                // device tensors come over in one copy (not element by element)
+                float[] a = (t.device() == Device.CPU ? t : Backends.of(t).toCpu(t)).toFloatArray();
                 for (int i = 0; i < a.length; ) {
                     int n = Math.min(a.length - i, buf.remaining() / 4);
                     buf.asFloatBuffer().put(a, i, n);

@@ -2,6 +2,8 @@ package org.nvit.models.train;
 
 import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
+import org.nvit.engine.Backends;
+import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer.Output;
 
@@ -32,7 +34,8 @@ public record DistillationLoss(String type, double alpha, double tau) {
         return F.weightedSum(base, 1 - alpha, distill, alpha);
     }
 
-    static int[] argmax(Tensor logits) {
+    static int[] argmax(Tensor device) {
+        Tensor logits = device.device() == Device.CPU ? device : Backends.of(device).toCpu(device); // one copy, not B*C reads
         int rows = logits.rows(), c = logits.dim(-1);
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {

@@ -45,6 +45,8 @@ public final class TrainOptions {
     public String output = "runs/train";
     public long seed = 0;
     public String device = "cpu";
+    /** GPU GEMM precision (fp32, tf32, bf16); null = the GPU default (tf32). Kept so that a resumed run matches. */
+    public String precision;
     public int workers = 1;
     /** Also checkpoint every N optimizer steps (0 = only at epoch ends). */
     public int checkpointEvery = 0;

@@ -12,6 +12,9 @@ import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
 import org.nvit.autograd.optim.CosineSchedule;
 import org.nvit.autograd.optim.GradClip;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Backends;
+import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
@@ -37,6 +40,7 @@ public final class Trainer {
     private final TrainOptions o;
     private final Path out;
     private final VitConfig cfg;
+    private final Backend backend;
     private final VisionTransformer model;
     private final AdamW opt;
     private final WeightEma ema;
@@ -50,13 +54,19 @@ public final class Trainer {
     private volatile boolean stopRequested;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    /** A fresh run. */
+    /** A fresh run on the backend registered for {@code options.device}. */
     public Trainer(TrainOptions options) throws IOException {
-        this(options, null);
+        this(options, null, registered(options.device));
     }
 
-    private Trainer(TrainOptions options, TrainCheckpoint.Loaded resume) throws IOException {
+    /** A fresh run whose model, teacher and batches live on {@code backend}'s device. */
+    public Trainer(TrainOptions options, Backend backend) throws IOException {
+        this(options, null, backend);
+    }
+
+    private Trainer(TrainOptions options, TrainCheckpoint.Loaded resume, Backend backend) throws IOException {
         this.o = options.validate();
+        this.backend = backend;
         this.out = Path.of(o.output);
         WeightFiles.Loaded init = resume == null && o.init != null ? Models.read(Path.of(o.init), Models.parseHeads(o.initHeads)) : null;
         VitConfig c = resume != null ? resume.config() : init != null ? init.config() : Models.config(o.model, o.configFile);
@@ -78,10 +88,11 @@ public final class Trainer {
                         + " classes but --data " + o.data + " has " + cfg.numClasses());
             model.loadStateDict(init.stateDict());
         }
+        model.to(backend); // before the optimizer and EMA, whose state follows the parameters' device
         this.opt = new AdamW(model.parameters().values(), o.peakLr(), o.weightDecay);
         this.ema = o.emaDecay > 0 ? new WeightEma(model.parameters(), o.emaDecay) : null;
         this.teacher = o.teacher == null || "none".equals(o.distillationType) ? null
-                : Models.load(Path.of(o.teacher), Models.parseHeads(o.teacherHeads));
+                : Models.load(Path.of(o.teacher), Models.parseHeads(o.teacherHeads)).to(backend);
         if (teacher != null && teacher.config().numClasses() != cfg.numClasses())
             throw new IllegalArgumentException("the teacher has " + teacher.config().numClasses() + " classes but the student "
                     + cfg.numClasses());
@@ -103,18 +114,42 @@ public final class Trainer {
      * maxSteps (0 = none) bounds this invocation, as --max-steps does for a fresh one.
      */
     public static Trainer resume(Path dir, int epochs, long maxSteps) throws IOException {
+        return resume(dir, epochs, maxSteps, saved -> registered(saved.device));
+    }
+
+    /** The same on the backend that {@code device} picks from the saved options (device, precision). */
+    public static Trainer resume(Path dir, int epochs, long maxSteps, java.util.function.Function<TrainOptions, Backend> device)
+            throws IOException {
         TrainCheckpoint.Loaded l = TrainCheckpoint.load(dir.resolve("last.ckpt"));
         TrainOptions opts = l.options();
         opts.output = dir.toString();
         if (epochs > 0) opts.epochs = epochs;
         opts.maxSteps = maxSteps;
-        Trainer t = new Trainer(opts, l);
+        Trainer t = new Trainer(opts, l, device.apply(opts));
         System.err.printf("resumed from %s at epoch %d, batch %d (step %d)%n", dir.resolve("last.ckpt"),
                 l.position().epoch() + 1, l.position().batch(), l.position().step());
         return t;
     }
 
     public VisionTransformer model() { return model; }
+
+    /** The backend of a device name without the CLI's GPU probing: "auto" takes CUDA only if it is registered. */
+    static Backend registered(String device) {
+        if ("auto".equalsIgnoreCase(device)) {
+            try {
+                return Backends.of(Device.CUDA);
+            } catch (IllegalStateException none) {
+                return Backends.cpu();
+            }
+        }
+        Device d = Device.parse(device == null ? "cpu" : device);
+        try {
+            return Backends.of(d);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("device " + device + " has no backend loaded (the nvit CLI loads the CUDA"
+                    + " backend for --device cuda); use --device cpu");
+        }
+    }
 
     public VitConfig config() { return cfg; }
 
@@ -142,7 +177,7 @@ public final class Trainer {
         log.printf(Locale.ROOT, "model: %s, %,d params, %.1f MMAC/image; data: %s (%d train, %d val); %d epochs x %d steps, "
                         + "batch %d, peak lr %.2e; %s on %d threads; output %s%n",
                 o.init != null ? o.init : o.model != null ? o.model : o.configFile, ModelStats.params(cfg), ModelStats.macs(cfg) / 1e6, o.data,
-                data.train().size(), data.val().size(), o.epochs, perEpoch, o.batchSize, o.peakLr(), o.device,
+                data.train().size(), data.val().size(), o.epochs, perEpoch, o.batchSize, o.peakLr(), backend.name(),
                 CpuPool.threads(), out);
         Evaluator.Result last = null;
         for (int epoch = pos.epoch(); epoch < o.epochs; epoch++) {
@@ -190,7 +225,11 @@ public final class Trainer {
             if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict());
             if (ema != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, ema.weights());
             saveLast();
-            Curves.write(out.resolve("curves.png"), metrics.entries());
+            try {
+                Curves.write(out.resolve("curves.png"), metrics.entries());
+            } catch (LinkageError noDesktop) { // a runtime without java.desktop (the GPU bundle): train on, chartless
+                log.println("note: curves.png not drawn (this Java runtime has no java.desktop module)");
+            }
             log.printf(Locale.ROOT, "epoch %d/%d  train_loss %.4f  val_loss %.4f  top1 %.2f%%  top5 %.2f%%  lr %.2e  %.0f img/s  %.1f s%s%n",
                     epoch + 1, o.epochs, trainLoss, last.loss(), 100 * last.top1(), 100 * last.top5(), m.lr(),
                     m.imagesPerS(), seconds, best ? "  (best)" : "");
@@ -208,9 +247,11 @@ public final class Trainer {
 
     private double scopedStep(Batch b, double rate) {
         Rng rng = new Rng(Rng.mix(o.seed * 0x9E3779B97F4A7C15L + pos.step()));
-        Tensor teacherLogits = teacher == null ? null : teacher.predict(b.images());
-        VisionTransformer.Output outp = model.forward(Var.constant(b.images()), true, o.dropPath, rng);
-        Var loss = criterion.loss(outp, b.targets(), teacherLogits);
+        // only the batch goes to the device; the loss comes back as one number
+        Tensor images = model.onDevice(b.images()), targets = model.onDevice(b.targets());
+        Tensor teacherLogits = teacher == null ? null : teacher.predict(images);
+        VisionTransformer.Output outp = model.forward(Var.constant(images), true, o.dropPath, rng);
+        Var loss = criterion.loss(outp, targets, teacherLogits);
         double value = loss.value().getFlat(0);
         if (!Double.isFinite(value))
             throw new TrainingDivergedException(String.format(Locale.ROOT,

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Backends;
+import org.nvit.engine.Device;
+import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Tensor;
 
 /** Exponential moving average of the weights (timm's ModelEma): ema = decay * ema + (1 - decay) * w after each step. */
@@ -13,7 +15,14 @@ public final class WeightEma {
 
     public WeightEma(Map<String, Var> params, double decay) {
         this.decay = decay;
-        params.forEach((k, v) -> shadow.put(k, v.value().copy()));
+        try (var outside = MemoryScope.suspend()) { // the shadow outlives any step; it lives on the weights' device
+            params.forEach((k, v) -> {
+                Tensor w = v.value();
+                Tensor s = Backends.of(w).empty(w.dtype(), w.shape());
+                Backends.of(w).copy(w, s);
+                shadow.put(k, s);
+            });
+        }
     }
 
     public void update(Map<String, Var> params) {
@@ -33,7 +42,8 @@ public final class WeightEma {
             Tensor t = saved.get(e.getKey());
             if (t == null || !t.sameShape(e.getValue()))
                 throw new IllegalArgumentException("checkpoint EMA weights do not match the model at '" + e.getKey() + "'");
-            Backends.of(e.getValue()).copy(t.to(e.getValue().dtype()), e.getValue());
+            Tensor s = e.getValue(), host = (t.device() == Device.CPU ? t : Backends.of(t).toCpu(t)).to(s.dtype());
+            Backends.of(s).copy(s.device() == Device.CPU ? host : Backends.of(s).fromCpu(host), s);
         }
     }
 }
