@@ -7,7 +7,11 @@
 #
 # Environment: DENSE=FILE reuses a trained dense model instead of training one (its epochs must be given as
 # DENSE_EPOCHS); EPOCHS (dense training, default 6), FT_EPOCHS (fine-tuning, default 2), INTERVAL (batches between
-# pruning steps, default 20), TRAIN_ARGS (extra flags for every training run, default the main job's recipe).
+# pruning steps, default 20), DENSE_ARGS (the dense model, e.g. --model NAME or --config FILE; default the main
+# job's), TRAIN_ARGS (recipe flags for the dense and the uniform training, e.g. --warmup-epochs 1), and the uniform
+# candidates: PATCH (4), DEPTH (5), HEAD_DIM (32) and
+# UNIFORM="E:heads:MLP ..." (default "48:2:96 64:2:128 80:3:160"); the one whose measured latency is closest to the
+# fine-tuned pruned model's is trained.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/prune-experiment}
@@ -15,6 +19,11 @@ EPOCHS=${DENSE_EPOCHS:-${EPOCHS:-6}}
 FT_EPOCHS=${FT_EPOCHS:-2}
 INTERVAL=${INTERVAL:-20}
 TRAIN_ARGS=${TRAIN_ARGS:-}
+DENSE_ARGS=${DENSE_ARGS:-}
+PATCH=${PATCH:-4}
+DEPTH=${DEPTH:-5}
+HEAD_DIM=${HEAD_DIM:-32}
+UNIFORM=${UNIFORM:-"48:2:96 64:2:128 80:3:160"}
 mkdir -p "$OUT"
 log() { printf '\n== %s\n' "$*"; }
 
@@ -23,7 +32,7 @@ if [[ -n "${DENSE:-}" ]]; then
 else
   log "1/5 dense model: $EPOCHS epochs"
   # shellcheck disable=SC2086
-  ./nvit train --epochs "$EPOCHS" $TRAIN_ARGS --output "$OUT/dense"
+  ./nvit train --epochs "$EPOCHS" $DENSE_ARGS $TRAIN_ARGS --output "$OUT/dense"
   DENSE_MODEL=$OUT/dense/model.safetensors
 fi
 
@@ -33,8 +42,7 @@ log "2/5 latency table (default grid, batch 64)"
 log "3/5 prune to 50% of the table latency, then fine-tune $FT_EPOCHS epochs with soft distillation"
 ./nvit prune --checkpoint "$DENSE_MODEL" --lut "$OUT/lut.json" --target-latency 0.5 --interval "$INTERVAL" \
   --output "$OUT/pruned"
-# shellcheck disable=SC2086
-./nvit train --init "$OUT/pruned/model.safetensors" --epochs "$FT_EPOCHS" --warmup-epochs 0 $TRAIN_ARGS \
+./nvit train --init "$OUT/pruned/model.safetensors" --epochs "$FT_EPOCHS" --warmup-epochs 0 \
   --teacher "$DENSE_MODEL" --distillation-type soft --output "$OUT/finetuned"
 
 # Pruning steps ran INTERVAL batches of 64 each: count them as epochs of the 60000 training images.
@@ -46,16 +54,19 @@ log "4/5 uniform model of the pruned model's measured latency, trained from scra
 pruned_ms=$(./nvit bench model --checkpoint "$OUT/finetuned/model.safetensors" --mode infer --batch 64 --json | tail -1 \
   | sed 's/.*"median_ms":\([0-9.]*\).*/\1/')
 best=""; best_gap=""
-for e in 48 64 80; do
-  for m in 96 128 192; do
-    cfg=$OUT/uniform-e$e-m$m.json
-    printf '{"image_size": 28, "patch_size": 4, "in_chans": 1, "num_classes": 10, "embed_dim": %d, "distilled": false, "layer_norm_eps": 1e-6, "blocks": [%s]}\n' \
-      "$e" "$(for i in 1 2 3 4 5; do printf '{"heads": 2, "qk_dim": 32, "v_dim": 32, "mlp_dim": %d}' "$m"; [[ $i -lt 5 ]] && printf ', '; done)" > "$cfg"
-    ms=$(./nvit bench model --config "$cfg" --mode infer --batch 64 --warmup 5 --json | tail -1 | sed 's/.*"median_ms":\([0-9.]*\).*/\1/')
-    gap=$(awk -v a="$ms" -v b="$pruned_ms" 'BEGIN { d = a - b; print (d < 0 ? -d : d) }')
-    echo "uniform E$e MLP$m: $ms ms (pruned: $pruned_ms ms)"
-    if [[ -z "$best" ]] || awk -v g="$gap" -v b="$best_gap" 'BEGIN { exit !(g < b) }'; then best=$cfg; best_gap=$gap; fi
-  done
+for cand in $UNIFORM; do
+  IFS=: read -r e h m <<< "$cand"
+  cfg=$OUT/uniform-e$e-h$h-m$m.json
+  blocks=$(for ((i = 1; i <= DEPTH; i++)); do
+    printf '{"heads": %d, "qk_dim": %d, "v_dim": %d, "mlp_dim": %d}' "$h" "$HEAD_DIM" "$HEAD_DIM" "$m"
+    [[ $i -lt $DEPTH ]] && printf ', '
+  done)
+  printf '{"image_size": 28, "patch_size": %d, "in_chans": 1, "num_classes": 10, "embed_dim": %d, "distilled": false, "layer_norm_eps": 1e-6, "blocks": [%s]}\n' \
+    "$PATCH" "$e" "$blocks" > "$cfg"
+  ms=$(./nvit bench model --config "$cfg" --mode infer --batch 64 --json | tail -1 | sed 's/.*"median_ms":\([0-9.]*\).*/\1/')
+  gap=$(awk -v a="$ms" -v b="$pruned_ms" 'BEGIN { d = a - b; print (d < 0 ? -d : d) }')
+  echo "uniform E$e heads $h MLP $m: $ms ms (pruned: $pruned_ms ms)"
+  if [[ -z "$best" ]] || awk -v g="$gap" -v b="$best_gap" 'BEGIN { exit !(g < b) }'; then best=$cfg; best_gap=$gap; fi
 done
 echo "closest: $best"
 # shellcheck disable=SC2086
@@ -68,7 +79,7 @@ for name in dense pruned finetuned uniform; do
     *) f=$OUT/$name/model.safetensors ;;
   esac
   acc=$(./nvit eval --checkpoint "$f" --json | tail -1)
-  ms=$(./nvit bench model --checkpoint "$f" --mode infer --batch 64 --warmup 5 --json | tail -1 | sed 's/.*"median_ms":\([0-9.]*\).*/\1/')
+  ms=$(./nvit bench model --checkpoint "$f" --mode infer --batch 64 --json | tail -1 | sed 's/.*"median_ms":\([0-9.]*\).*/\1/')
   info=$(./nvit info "$f" | grep -E "^(tensors|compute)" | tr -s ' ' | tr '\n' ';')
   echo "$name | $acc | measured ${ms} ms/batch of 64 | $info"
 done | tee "$OUT/summary.txt"

@@ -21,7 +21,7 @@ import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
 
 /**
- * Training with recycled buffers equals training without them, bit for bit. Recycled buffers are poisoned with NaN,
+ * Training with recycled buffers equals training without them (to float rounding). Recycled buffers are poisoned with NaN,
  * so an op that allocates its output uninitialised ({@code empty}) but leaves part of it unwritten cannot pass.
  */
 class ScopedTrainingTest {
@@ -38,10 +38,16 @@ class ScopedTrainingTest {
         assertEquals(fresh.keySet(), pooled.keySet());
         for (String k : fresh.keySet()) {
             float[] a = fresh.get(k).toFloatArray(), b = pooled.get(k).toFloatArray();
+            double diff = 0, norm = 0;
             for (int i = 0; i < a.length; i++) {
                 assertTrue(Float.isFinite(b[i]), k + "[" + i + "] is " + b[i]);
-                assertEquals(a[i], b[i], 0f, k + "[" + i + "]");
+                diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
+                norm += a[i] * (double) a[i];
             }
+            // Not bit for bit: the same kernels round differently in the interpreter, C1 and C2 (~1e-7), and AdamW
+            // magnifies that; a buffer read before it was written would be NaN (poison) or far off.
+            assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm) + 1e-9, k + ": relative L2 difference "
+                    + Math.sqrt(diff / Math.max(norm, 1e-30)));
         }
     }
 
