@@ -57,6 +57,9 @@ public final class F {
     /** x[:, index, :] of x [B, N, D] -> [B, D] (the cls or dist token). */
     public static Var token(Var x, int index) { return Token.apply(x, index); }
 
+    /** Mean over tokens [from, N) of x [B, N, D] -> [B, D] (global average pooling that skips cls/dist tokens). */
+    public static Var meanTokens(Var x, int from) { return MeanTokens.apply(x, from); }
+
     /** Inverted dropout with probability p (identity when p == 0 or under NoGrad / eval). */
     public static Var dropout(Var x, double p, Rng rng) { return Dropout.dropout(x, p, rng); }
 

@@ -69,12 +69,28 @@ class OpsGradCheckTest {
         assertGrad("concat", v -> F.concat(v[0], v[1], v[0]), rand(2, 1, 3), rand(2, 1, 5));
     }
 
+    @Test void meanTokensValuesOnBothPrecisions() {
+        for (org.nvit.engine.DType dt : org.nvit.engine.DType.values()) {
+            org.nvit.engine.Tensor x = org.nvit.engine.Tensor.rand(dt, new Rng(3), -1, 1, 3, 6, 5);
+            org.nvit.engine.Tensor y = F.meanTokens(Var.constant(x), 2).value();
+            for (int b = 0; b < 3; b++)
+                for (int d = 0; d < 5; d++) {
+                    double want = 0;
+                    for (int t = 2; t < 6; t++) want += x.get(b, t, d) / 4;
+                    org.junit.jupiter.api.Assertions.assertEquals(want, y.get(b, d), 1e-6, dt + " b=" + b + " d=" + d);
+                }
+        }
+    }
+
     @Test void tokens() {
         assertGrad("concatTokens broadcast", v -> F.concatTokens(v[0], v[1], v[2]),
                 rand(1, 1, 4), rand(1, 1, 4), rand(3, 7, 4));
         assertGrad("concatTokens batch", v -> F.concatTokens(v[0], v[1]), rand(2, 3, 4), rand(2, 1, 4));
         assertGrad("token 0", v -> F.token(v[0], 0), rand(3, 7, 4));
         assertGrad("token last", v -> F.token(v[0], 6), rand(1, 7, 4));
+        assertGrad("mean of tokens 1..", v -> F.meanTokens(v[0], 1), rand(3, 7, 5));
+        assertGrad("mean of all tokens", v -> F.meanTokens(v[0], 0), rand(2, 4, 3));
+        assertGrad("mean of the last token", v -> F.meanTokens(v[0], 6), rand(2, 7, 3));
     }
 
     @Test void regularisation() {

@@ -100,8 +100,12 @@ public final class VisionTransformer {
         return F.add(x, posEmbed);
     }
 
-    /** The part after the blocks: final norm and head(s) on the cls (and dist) token. */
+    /**
+     * The part after the blocks: final norm and head(s) on the cls (and dist) token; with average pooling, the mean of
+     * the patch tokens, then the norm (timm's fc_norm order), then the head.
+     */
     public Output classify(Var x) {
+        if (cfg.avgPool()) return new Output(head.forward(norm.forward(F.meanTokens(x, cfg.numPrefixTokens()))), null);
         x = norm.forward(x);
         Var cls = head.forward(F.token(x, 0));
         Var dist = headDist == null ? null : headDist.forward(F.token(x, 1));

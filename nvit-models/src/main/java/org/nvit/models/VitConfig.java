@@ -12,6 +12,8 @@ import java.util.List;
  * A ViT/DeiT/NViT architecture: global dims plus one {@link BlockSpec} per block. Its JSON form (snake_case keys) is
  * stored in every checkpoint's safetensors metadata under {@code nvit.config} and accepted by {@code --config}.
  * {@code attn_scale} is optional: absent means 1/sqrt(qk_dim) per block; NViT's dense checkpoints use 0.125.
+ * {@code global_pool} is optional: absent or {@code "token"} classifies the cls (and dist) token, as DeiT and NViT do;
+ * {@code "avg"} classifies the mean of the patch tokens (timm's {@code global_pool='avg'}; not with distillation).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VitConfig(
@@ -23,7 +25,8 @@ public record VitConfig(
         @JsonProperty("distilled") boolean distilled,
         @JsonProperty("layer_norm_eps") double layerNormEps,
         @JsonProperty("attn_scale") Double attnScale,
-        @JsonProperty("blocks") List<BlockSpec> blocks) {
+        @JsonProperty("blocks") List<BlockSpec> blocks,
+        @JsonProperty("global_pool") String globalPool) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -37,13 +40,30 @@ public record VitConfig(
             throw new IllegalArgumentException("in_chans, num_classes and embed_dim must be >= 1");
         if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("a config needs at least one block");
         blocks = List.copyOf(blocks);
+        if ("token".equals(globalPool)) globalPool = null; // the default, kept out of the JSON
+        if (globalPool != null && !globalPool.equals("avg"))
+            throw new IllegalArgumentException("global_pool must be \"token\" or \"avg\", not \"" + globalPool + "\"");
+        if (globalPool != null && distilled)
+            throw new IllegalArgumentException("global_pool \"avg\" cannot be combined with a distilled model (its dist head reads the dist token)");
     }
+
+    /** A config with the default cls-token pooling. */
+    public VitConfig(int imageSize, int patchSize, int inChans, int numClasses, int embedDim, boolean distilled,
+                     double layerNormEps, Double attnScale, List<BlockSpec> blocks) {
+        this(imageSize, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, blocks, null);
+    }
+
+    /** True when the head reads the mean of the patch tokens instead of the cls token. */
+    public boolean avgPool() { return globalPool != null; }
+
+    /** Tokens before the patch tokens: cls, and dist when distilled. */
+    public int numPrefixTokens() { return distilled ? 2 : 1; }
 
     /** Number of patch tokens. */
     public int numPatches() { int g = imageSize / patchSize; return g * g; }
 
     /** Tokens per image: patches plus cls (plus dist when distilled). */
-    public int numTokens() { return numPatches() + (distilled ? 2 : 1); }
+    public int numTokens() { return numPatches() + numPrefixTokens(); }
 
     public int depth() { return blocks.size(); }
 
@@ -57,15 +77,19 @@ public record VitConfig(
     }
 
     public VitConfig withBlocks(List<BlockSpec> newBlocks) {
-        return new VitConfig(imageSize, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, newBlocks);
+        return new VitConfig(imageSize, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, newBlocks, globalPool);
     }
 
     public VitConfig withEmbedDim(int e) {
-        return new VitConfig(imageSize, patchSize, inChans, numClasses, e, distilled, layerNormEps, attnScale, blocks);
+        return new VitConfig(imageSize, patchSize, inChans, numClasses, e, distilled, layerNormEps, attnScale, blocks, globalPool);
     }
 
     public VitConfig withNumClasses(int c) {
-        return new VitConfig(imageSize, patchSize, inChans, c, embedDim, distilled, layerNormEps, attnScale, blocks);
+        return new VitConfig(imageSize, patchSize, inChans, c, embedDim, distilled, layerNormEps, attnScale, blocks, globalPool);
+    }
+
+    public VitConfig withGlobalPool(String pool) {
+        return new VitConfig(imageSize, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, blocks, pool);
     }
 
     /** A uniform DeiT-style config. */

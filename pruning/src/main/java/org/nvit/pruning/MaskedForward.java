@@ -68,6 +68,10 @@ public final class MaskedForward {
             y = b.mlp.forward(norm(x, b.norm2.weight, b.norm2.bias, eps));
             x = F.add(x, training && rate > 0 ? F.dropPath(y, rate, rng) : y);
         }
+        if (cfg.avgPool()) {
+            Var pooled = norm(F.meanTokens(x, cfg.numPrefixTokens()), p.get("norm.weight"), p.get("norm.bias"), eps);
+            return new VisionTransformer.Output(F.linear(pooled, p.get("head.weight"), p.get("head.bias")), null);
+        }
         x = norm(x, p.get("norm.weight"), p.get("norm.bias"), eps);
         Var cls = F.linear(F.token(x, 0), p.get("head.weight"), p.get("head.bias"));
         Var dist = cfg.distilled() ? F.linear(F.token(x, 1), p.get("head_dist.weight"), p.get("head_dist.bias")) : null;

@@ -98,6 +98,13 @@ final class RefForward {
             }
             for (int t = 0; t < n; t++) for (int o = 0; o < e; o++) x[t][o] += p.get("pos_embed").getFlat((long) t * e + o);
             for (int b = 0; b < c.depth(); b++) block(c, b, p, x);
+            if (c.avgPool()) { // mean of the patch tokens, then the norm, then the head
+                double[][] mean = new double[1][e];
+                for (int t = extra; t < n; t++) for (int o = 0; o < e; o++) mean[0][o] += x[t][o] / (n - extra);
+                out[bi] = linear(ln(mean, p.get("norm.weight"), p.get("norm.bias"), c.layerNormEps())[0],
+                        p.get("head.weight"), p.get("head.bias"));
+                continue;
+            }
             double[][] h = ln(x, p.get("norm.weight"), p.get("norm.bias"), c.layerNormEps());
             double[] lg = linear(h[0], p.get("head.weight"), p.get("head.bias"));
             if (c.distilled()) {

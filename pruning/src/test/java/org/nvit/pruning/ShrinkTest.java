@@ -120,6 +120,18 @@ class ShrinkTest {
         assertEquals(m.currentConfig(), r.config());
     }
 
+    @Test void averagePoolingModelShrinksToTheSameLogits() {
+        VitConfig c = new VitConfig(8, 4, 2, 3, 32, false, 1e-6, null, cfg().blocks()).withGlobalPool("avg");
+        var p = RefForward.randomParams(c, 8, false);
+        PruningMasks m = masks(c, p);
+        m.prune(PruningLayer.EMB, 2, 7, 30);
+        m.prune(new PruningLayer(UnitKind.HEAD, 0), 1);
+        m.prune(new PruningLayer(UnitKind.MLP, 0), 4);
+        Shrink.Result r = check(c, m, p);
+        assertTrue(r.config().avgPool());
+        assertEquals(29, r.config().embedDim());
+    }
+
     @Test void aLayerCannotBeEmptied() {
         VitConfig c = cfg();
         var p = RefForward.randomParams(c, 1, false);
