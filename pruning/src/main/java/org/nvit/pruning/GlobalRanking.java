@@ -66,6 +66,19 @@ public final class GlobalRanking {
 
     public int groupSize(UnitKind k) { return groupSizes.get(k); }
 
+    /**
+     * The smallest config pruning can reach: every layer down to its last group (never emptied). Its table latency is
+     * the floor of any target; a model whose time is dominated by per-op overheads at the table's batch has a high one.
+     */
+    public org.nvit.models.VitConfig floorConfig(org.nvit.models.VitConfig cfg) {
+        java.util.List<org.nvit.models.BlockSpec> blocks = new java.util.ArrayList<>();
+        for (org.nvit.models.BlockSpec b : cfg.blocks())
+            blocks.add(new org.nvit.models.BlockSpec(Math.min(b.heads(), groupSize(UnitKind.HEAD)),
+                    Math.min(b.qkDim(), groupSize(UnitKind.QK)), Math.min(b.vDim(), groupSize(UnitKind.V)),
+                    Math.min(b.mlpDim(), groupSize(UnitKind.MLP))));
+        return cfg.withBlocks(blocks).withEmbedDim(Math.min(cfg.embedDim(), groupSize(UnitKind.EMB)));
+    }
+
     /** Table latency saved by removing one unit of each layer at the masks' current dims (clamped at 0 against noise). */
     public Map<PruningLayer, Double> latencySavings(PruningMasks masks) {
         VitConfig c = masks.currentConfig();

@@ -67,6 +67,12 @@ public final class Pruner {
         Map<String, Var> params = student.parameters();
         double original = table.model(student.config());
         double target = opt.targetRatio() * original;
+        double floor = table.model(ranking.floorConfig(student.config())) / original;
+        if (opt.targetRatio() <= floor * 1.05)
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--target-latency %.2f cannot be reached: "
+                    + "even with every layer pruned to its last group the table predicts %.0f%% of the original latency "
+                    + "(per-op overheads dominate at the table's batch of %d); choose a target above %.2f, or measure the "
+                    + "table at a larger --batch", opt.targetRatio(), 100 * floor, table.data().batch(), floor * 1.05));
         List<StepRecord> steps = new ArrayList<>();
         StepRecord start = new StepRecord(0, 0, original, masks.currentConfig(), Double.NaN, 0);
         steps.add(start);

@@ -64,6 +64,18 @@ class PrunerTest {
         assertNotEquals(before.getFlat(1), sd.get("blocks.0.mlp.fc1.weight").getFlat(1));
     }
 
+    @Test void aTargetBelowTheTablesFloorIsRefusedBeforeAnyStep() {
+        // a table whose blocks cost mostly a fixed overhead: even the smallest dims keep ~90% of the latency
+        LatencyTable flat = table();
+        double[] vals = flat.data().valuesS().clone();
+        for (int i = 0; i < vals.length; i++) vals[i] = 1e-3 + vals[i] * 1e-3;
+        LatencyTable t = new LatencyTable(new LatencyTable.Data("nvit-lut-1", "test", "cpu", "test", "now", 4, CFG.numTokens(),
+                "t", flat.data().grid(), vals, 0));
+        Pruner p = new Pruner(new VisionTransformer(CFG, 2), t, PruneOptions.defaults(0.5));
+        var e = assertThrows(IllegalArgumentException.class, () -> p.run(() -> { throw new AssertionError("no step may run"); }, null));
+        assertTrue(e.getMessage().contains("cannot be reached") && e.getMessage().contains("--batch"), e.getMessage());
+    }
+
     @Test void prunesToTheTargetAndShrinksExactly() {
         VisionTransformer m = new VisionTransformer(CFG, 2);
         LatencyTable t = table();
