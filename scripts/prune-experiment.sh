@@ -35,17 +35,18 @@ if [[ -n "${DENSE:-}" ]]; then
 else
   log "1/5 dense model: $EPOCHS epochs"
   # shellcheck disable=SC2086
-  ./nvit train --epochs "$EPOCHS" $DENSE_ARGS $TRAIN_ARGS --output "$OUT/dense"
+  [[ -f $OUT/dense/model.safetensors ]] || ./nvit train --epochs "$EPOCHS" $DENSE_ARGS $TRAIN_ARGS --output "$OUT/dense"
   DENSE_MODEL=$OUT/dense/model.safetensors
 fi
 
+# Each stage is skipped when its output exists, so a failed run continues where it stopped.
 log "2/5 latency table (default grid, batch $LUT_BATCH)"
-./nvit lut build --checkpoint "$DENSE_MODEL" --batch "$LUT_BATCH" --out "$OUT/lut.json"
+[[ -f $OUT/lut.json ]] || ./nvit lut build --checkpoint "$DENSE_MODEL" --batch "$LUT_BATCH" --out "$OUT/lut.json"
 
 log "3/5 prune to 50% of the table latency, then fine-tune $FT_EPOCHS epochs with soft distillation"
-./nvit prune --checkpoint "$DENSE_MODEL" --lut "$OUT/lut.json" --target-latency 0.5 --interval "$INTERVAL" \
-  --output "$OUT/pruned"
-./nvit train --init "$OUT/pruned/model.safetensors" --epochs "$FT_EPOCHS" --warmup-epochs 0 \
+[[ -f $OUT/pruned/model.safetensors ]] || ./nvit prune --checkpoint "$DENSE_MODEL" --lut "$OUT/lut.json" \
+  --target-latency 0.5 --interval "$INTERVAL" --output "$OUT/pruned"
+[[ -f $OUT/finetuned/model.safetensors ]] || ./nvit train --init "$OUT/pruned/model.safetensors" --epochs "$FT_EPOCHS" --warmup-epochs 0 \
   --teacher "$DENSE_MODEL" --distillation-type soft --output "$OUT/finetuned"
 
 # Pruning steps ran INTERVAL batches of 64 each: count them as epochs of the 60000 training images.
@@ -73,7 +74,7 @@ for cand in $UNIFORM; do
 done
 echo "closest: $best"
 # shellcheck disable=SC2086
-./nvit train --config "$best" --epochs "$total" $TRAIN_ARGS --output "$OUT/uniform"
+[[ -f $OUT/uniform/model.safetensors ]] || ./nvit train --config "$best" --epochs "$total" $TRAIN_ARGS --output "$OUT/uniform"
 
 log "5/5 summary"
 for name in dense pruned finetuned uniform; do
