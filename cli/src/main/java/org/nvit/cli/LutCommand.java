@@ -34,7 +34,7 @@ public final class LutCommand implements Runnable {
             return VitConfig.fromJson(Files.readString(config));
         }
         if (checkpoint != null) return WeightFiles.load(checkpoint, List.of()).config();
-        return Presets.byName(model == null ? "vit_fmnist_tiny" : model);
+        return Presets.byName(model == null ? "vit_fmnist_patch7" : model);
     }
 
 
@@ -42,7 +42,7 @@ public final class LutCommand implements Runnable {
             description = "Measure one block's forward time over a grid of (EMB, heads, QK, V, MLP) and write the table.")
     static final class Build implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--model", description = "preset name (default vit_fmnist_tiny)") String model;
+        @Option(names = "--model", description = "preset name (default vit_fmnist_patch7)") String model;
         @Option(names = "--config", description = "model config JSON") Path config;
         @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
         @Option(names = "--batch", defaultValue = "64", description = "images per forward (default ${DEFAULT-VALUE})") int batch;
@@ -63,7 +63,7 @@ public final class LutCommand implements Runnable {
             LatencyTable.Grid g = LatencyTableBuilder.grid(cfg, kind);
             LatencyTableBuilder b = new LatencyTableBuilder(devices.backend(), batch, warmup, repeats);
             String name = model != null ? model : config != null ? config.getFileName().toString()
-                    : checkpoint != null ? checkpoint.getFileName().toString() : "vit_fmnist_tiny";
+                    : checkpoint != null ? checkpoint.getFileName().toString() : "vit_fmnist_patch7";
             long t0 = System.nanoTime();
             LatencyTable t = b.build(cfg, g, name, line -> { o.println(line); o.flush(); });
             t.save(out);

@@ -100,6 +100,12 @@ public final class PruneCommand implements Callable<Integer> {
         out.flush();
 
         Pruner pruner = new Pruner(model, table, opt);
+        double floor = pruner.floorRatio();
+        if (target <= floor * 1.05)
+            out.printf(Locale.ROOT, "warning: the table predicts %.0f%% of the original latency even with every layer pruned to"
+                    + " its last group (per-op overheads dominate at its batch of %d), so --target-latency %.2f is (nearly) out"
+                    + " of reach and pruning will strip the model until --max-steps; use a higher target or a table measured"
+                    + " at a larger --batch%n", 100 * floor, table.data().batch(), target);
         Pruner.Result res;
         try (DataLoader train = DataLoader.train(src.train(), aug, batchSize, seed, workers)) {
             Epochs epochs = new Epochs(train);

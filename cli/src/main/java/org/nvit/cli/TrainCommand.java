@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a model from scratch (DeiT recipe). With no arguments: the default small ViT on Fashion-MNIST.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Preset name (default: ${DEFAULT-VALUE}).", defaultValue = "vit_fmnist_tiny")
+    @Option(names = "--model", description = "Preset name (default: ${DEFAULT-VALUE}).", defaultValue = "vit_fmnist_patch7")
     String model;
     @Option(names = "--config", description = "Model config JSON file (instead of --model).") String config;
     @Option(names = "--init", description = "Start from this checkpoint's weights and config (fine-tuning, e.g. a pruned model).") String init;

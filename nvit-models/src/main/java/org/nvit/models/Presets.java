@@ -27,6 +27,11 @@ public final class Presets {
         // Main Fashion-MNIST job: 50 tokens, E 96, 5 blocks of 3 heads x 32, MLP 2E: 20.8 MMAC/image forward, so a
         // 60k-image epoch is 7.5 TFLOP of training work (~1.5 min at the ~80 GFLOP/s measured on such small shapes).
         BASE.put("vit_fmnist_tiny", () -> VitConfig.uniform(28, 4, 1, 10, 96, 5, new BlockSpec(3, 32, 32, 192), false));
+        // 7x7 patches (16 + cls tokens), E 128, 6 blocks of 4 heads x 32, MLP 2E, global average pooling: 14 MMAC/image
+        // and few tokens, so ~1000 images/s of training on two cores; average pooling learns faster than the cls token
+        // in short runs (docs/RESULTS.md).
+        BASE.put("vit_fmnist_patch7", () -> VitConfig.uniform(28, 7, 1, 10, 128, 6, new BlockSpec(4, 32, 32, 256), false)
+                .withGlobalPool("avg"));
         // The 28x28 ViT of the PyTorch baseline table (cpu-baseline.md): 0.1386 GMAC/image.
         BASE.put("vit_fmnist_baseline", () -> VitConfig.uniform(28, 4, 1, 10, 192, 6, new BlockSpec(3, 64, 64, 768), false));
     }

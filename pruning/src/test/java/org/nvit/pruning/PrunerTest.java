@@ -64,16 +64,18 @@ class PrunerTest {
         assertNotEquals(before.getFlat(1), sd.get("blocks.0.mlp.fc1.weight").getFlat(1));
     }
 
-    @Test void aTargetBelowTheTablesFloorIsRefusedBeforeAnyStep() {
-        // a table whose blocks cost mostly a fixed overhead: even the smallest dims keep ~90% of the latency
-        LatencyTable flat = table();
-        double[] vals = flat.data().valuesS().clone();
+    @Test void theFloorIsTheLatencyOfEveryLayerAtItsLastGroup() {
+        // MAC-proportional table: the floor is the smallest model's cost over the original's
+        Pruner p = new Pruner(new VisionTransformer(CFG, 2), table(), PruneOptions.defaults(0.5));
+        LatencyTable t = table();
+        double want = 2 * t.block(16, new BlockSpec(2, 8, 8, 16)) / (2 * t.block(64, new BlockSpec(4, 8, 8, 64)));
+        assertEquals(want, p.floorRatio(), 1e-12);
+        // a table dominated by a fixed cost per block has a high floor
+        double[] vals = t.data().valuesS().clone();
         for (int i = 0; i < vals.length; i++) vals[i] = 1e-3 + vals[i] * 1e-3;
-        LatencyTable t = new LatencyTable(new LatencyTable.Data("nvit-lut-1", "test", "cpu", "test", "now", 4, CFG.numTokens(),
-                "t", flat.data().grid(), vals, 0));
-        Pruner p = new Pruner(new VisionTransformer(CFG, 2), t, PruneOptions.defaults(0.5));
-        var e = assertThrows(IllegalArgumentException.class, () -> p.run(() -> { throw new AssertionError("no step may run"); }, null));
-        assertTrue(e.getMessage().contains("cannot be reached") && e.getMessage().contains("--batch"), e.getMessage());
+        LatencyTable flat = new LatencyTable(new LatencyTable.Data("nvit-lut-1", "test", "cpu", "test", "now", 4, CFG.numTokens(),
+                "t", t.data().grid(), vals, 0));
+        assertTrue(new Pruner(new VisionTransformer(CFG, 2), flat, PruneOptions.defaults(0.5)).floorRatio() > 0.9);
     }
 
     @Test void prunesToTheTargetAndShrinksExactly() {

@@ -12,7 +12,7 @@ import java.util.Set;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.PUBLIC_ONLY)
 public final class TrainOptions {
-    public String model = "vit_fmnist_tiny";
+    public String model = "vit_fmnist_patch7";
     public String configFile;
     /** Start from these weights (and their config) instead of a fresh init: fine-tuning, e.g. a pruned NViT. */
     public String init;

@@ -73,7 +73,7 @@ public final class Trainer {
         this.data = DataSources.open(o.data, c.inChans(), c.imageSize(), c.numClasses());
         if (data.channels() != c.inChans())
             throw new IllegalArgumentException("--data " + o.data + " has " + data.channels() + " channel(s) but the model takes "
-                    + c.inChans() + "; pick a model for this data (e.g. --model vit_fmnist_tiny for Fashion-MNIST)");
+                    + c.inChans() + "; pick a model for this data (e.g. --model vit_fmnist_patch7 for Fashion-MNIST)");
         if (data.numClasses() != c.numClasses()) {
             log.printf("note: the model has %d classes, the data %d: using a %d-class head%n", c.numClasses(),
                     data.numClasses(), data.numClasses());
