@@ -50,7 +50,7 @@ log "3/5 prune to 50% of the table latency, then fine-tune $FT_EPOCHS epochs wit
   --teacher "$DENSE_MODEL" --distillation-type soft --output "$OUT/finetuned"
 
 # Pruning steps ran INTERVAL batches of 64 each: count them as epochs of the 60000 training images.
-steps=$(( $(wc -l < "$OUT/pruned/dims.csv") - 1 ))
+steps=$(( $(wc -l < "$OUT/pruned/dims.csv") - 2 )) # minus the header and the step-0 row (the original dims)
 prune_epochs=$(awk -v s="$steps" -v i="$INTERVAL" 'BEGIN { printf "%.2f", s * i * 64 / 60000 }')
 total=$(awk -v a="$EPOCHS" -v b="$prune_epochs" -v c="$FT_EPOCHS" 'BEGIN { e = a + b + c; printf "%d", (e == int(e)) ? e : int(e) + 1 }')
 
@@ -63,7 +63,7 @@ for cand in $UNIFORM; do
   cfg=$OUT/uniform-e$e-h$h-m$m.json
   blocks=$(for ((i = 1; i <= DEPTH; i++)); do
     printf '{"heads": %d, "qk_dim": %d, "v_dim": %d, "mlp_dim": %d}' "$h" "$HEAD_DIM" "$HEAD_DIM" "$m"
-    [[ $i -lt $DEPTH ]] && printf ', '
+    if (( i < DEPTH )); then printf ', '; fi
   done)
   printf '{"image_size": 28, "patch_size": %d, "in_chans": 1, "num_classes": 10, "embed_dim": %d, "distilled": false, "layer_norm_eps": 1e-6, "blocks": [%s]}\n' \
     "$PATCH" "$e" "$blocks" > "$cfg"
