@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "2", description = "Fine-tuning epochs of the pruned model (default: ${DEFAULT-VALUE}).") int finetuneEpochs;
     @Option(names = "--target-latency", defaultValue = "0.5", description = "Fraction of the dense table latency (default: ${DEFAULT-VALUE}).") double target;
     @Option(names = "--interval", defaultValue = "20", description = "Batches between pruning steps (default: ${DEFAULT-VALUE}).") int interval;
-    @Option(names = "--lut-batch", defaultValue = "256", description = "Batch at which the latency table is measured (default: ${DEFAULT-VALUE}; at 64 the small models are dominated by per-op overheads and half their latency is out of reach).") int lutBatch;
+    @Option(names = "--lut-batch", defaultValue = "512", description = "Batch at which the latency table is measured (default: ${DEFAULT-VALUE}; at small batches these small models are dominated by per-op overheads and half their latency is out of reach).") int lutBatch;
     @Option(names = "--seed", defaultValue = "0") long seed;
 
     @Override public Integer call() throws Exception {
@@ -42,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (epochs != null) train.addAll(List.of("--epochs", "" + epochs));
         stage(out, "1/5 train the dense model (the main training job: nvit train with these defaults)", train.toArray(String[]::new));
         stage(out, "2/5 measure a quick latency table on this machine", "lut", "build", "--checkpoint",
-                dense.resolve("model.safetensors").toString(), "--grid", "quick", "--batch", "" + lutBatch, "--out", lut.toString());
+                dense.resolve("model.safetensors").toString(), "--grid", "quick", "--batch", "" + lutBatch, "--repeats", "9", "--out", lut.toString());
         stage(out, "3/5 prune to " + Math.round(100 * target) + "% of the table latency", "prune", "--checkpoint",
                 dense.resolve("model.safetensors").toString(), "--data", data, "--lut", lut.toString(), "--target-latency",
                 "" + target, "--interval", "" + interval, "--seed", "" + seed, "--output", prune.toString());

@@ -101,11 +101,18 @@ public final class PruneCommand implements Callable<Integer> {
 
         Pruner pruner = new Pruner(model, table, opt);
         double floor = pruner.floorRatio();
-        if (target <= floor * 1.05)
+        if (target < floor + 0.1 * (1 - floor)) {
+            // Within 10% of the floor every layer would end at (or near) its last group: a destroyed model, not a
+            // faster one. Prune to the reachable part instead, and say so.
+            double reachable = Math.min(1, floor + 0.1 * (1 - floor));
             out.printf(Locale.ROOT, "warning: the table predicts %.0f%% of the original latency even with every layer pruned to"
-                    + " its last group (per-op overheads dominate at its batch of %d), so --target-latency %.2f is (nearly) out"
-                    + " of reach and pruning will strip the model until --max-steps; use a higher target or a table measured"
-                    + " at a larger --batch%n", 100 * floor, table.data().batch(), target);
+                    + " its last group (per-op overheads dominate at its batch of %d), so --target-latency %.2f is out of reach;"
+                    + " pruning to %.2f instead. Measure the table at a larger --batch (or with more --repeats, if it is"
+                    + " noisy) to go lower%n", 100 * floor, table.data().batch(), target, reachable);
+            opt = new PruneOptions(reachable, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay,
+                    importance, parseGroupSizes(groupSizes), seed);
+            pruner = new Pruner(model, table, opt);
+        }
         Pruner.Result res;
         try (DataLoader train = DataLoader.train(src.train(), aug, batchSize, seed, workers)) {
             Epochs epochs = new Epochs(train);
@@ -127,7 +134,7 @@ public final class PruneCommand implements Callable<Integer> {
         AtomicFiles.writeString(output.resolve("config.json"), small.toJson());
         PruneReport.writeDimsCsv(output.resolve("dims.csv"), res.steps());
         PruneReport.writeDimsPng(output.resolve("dims.png"), cfg, small);
-        PruneReport.writeLatencyPng(output.resolve("latency.png"), res.steps(), target);
+        PruneReport.writeLatencyPng(output.resolve("latency.png"), res.steps(), opt.targetRatio());
 
         double accAfter;
         try (DataLoader val = DataLoader.eval(src.val(), aug, batchSize, workers)) {
@@ -144,7 +151,7 @@ public final class PruneCommand implements Callable<Integer> {
         var summary = new PruneReport.Summary(checkpoint.toString(), lut.toString(), cfg, small, table.model(cfg), table.model(small),
                 mBefore, mAfter, accBefore, Double.NaN, accAfter, res.steps().size() - 1, last.batches(), res.eta(), res.stopReason(),
                 String.format(Locale.ROOT, "target %.3f, interval %d, per-step %d, latency-reg %.3g, kl-coeff %.3g, kl-tau %.3g, importance %s, lr %.3g, batch %d, data %s",
-                        target, interval, perStep, latencyReg, klCoeff, klTau, importance, lr, batchSize, data));
+                        opt.targetRatio(), interval, perStep, latencyReg, klCoeff, klTau, importance, lr, batchSize, data));
         AtomicFiles.writeString(output.resolve("report.md"), PruneReport.markdown(summary));
         out.printf(Locale.ROOT, "stopped: %s after %d steps; %s -> %s; top-1 %.2f%% -> %.2f%% (before fine-tuning)%n",
                 res.stopReason(), res.steps().size() - 1, ModelStats.summary(cfg), ModelStats.summary(small), 100 * accBefore, 100 * accAfter);
