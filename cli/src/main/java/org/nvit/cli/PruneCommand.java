@@ -109,8 +109,7 @@ public final class PruneCommand implements Callable<Integer> {
                     + " its last group (per-op overheads dominate at its batch of %d), so --target-latency %.2f is out of reach;"
                     + " pruning to %.2f instead. Measure the table at a larger --batch (or with more --repeats, if it is"
                     + " noisy) to go lower%n", 100 * floor, table.data().batch(), target, reachable);
-            opt = new PruneOptions(reachable, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay,
-                    importance, parseGroupSizes(groupSizes), seed);
+            opt = opt.withTarget(reachable);
             pruner = new Pruner(model, table, opt);
         }
         Pruner.Result res;

@@ -34,6 +34,8 @@ public record PruneOptions(double targetRatio, int interval, int perStep, double
         return new PruneOptions(targetRatio, 100, 2, 1.0, 10.0, 3.0, 1219, 1e-4, 0.05, "taylor", null, 0);
     }
 
+    public PruneOptions withTarget(double t) { return new PruneOptions(t, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
+
     public PruneOptions withInterval(int n) { return new PruneOptions(targetRatio, n, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
 
     public PruneOptions withMaxSteps(int n) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, n, lr, weightDecay, importance, groupSizes, seed); }
