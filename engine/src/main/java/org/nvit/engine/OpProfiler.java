@@ -30,12 +30,19 @@ public final class OpProfiler {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                LongAdder[] s = stats.computeIfAbsent(m.getName(), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+                LongAdder[] s = stats.computeIfAbsent(key(m.getName(), args), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
                 s[0].add(System.nanoTime() - t0);
                 s[1].increment();
             }
         };
         this.proxy = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+    }
+
+    /** Batched GEMMs (attention's small per-head products) are reported apart from the single large ones. */
+    private static String key(String op, Object[] args) {
+        if (op.equals("gemm") && args != null && args[args.length - 1] instanceof Integer batch && batch > 1)
+            return "gemm (batched)";
+        return op;
     }
 
     /** The timing backend to register in place of the target. */

@@ -14,8 +14,15 @@ public final class Sgemm {
 
     /** Below this many multiply-adds in the whole call, everything runs on the calling thread. */
     static final long PARALLEL_MACS = 1L << 21;
+    /**
+     * A batch of independent products splits over the pool from this much work on: no task shares packed panels, so
+     * the split pays off sooner (one head's products over a batch of 128 images of 17 tokens are ~1.2M MACs).
+     */
+    static final long PARALLEL_BATCH_MACS = 1L << 18;
     /** Below this many multiply-adds per matrix, a plain loop beats packing. */
     static final long TINY_MACS = 4096;
+    /** The unpacked {@link SmallGemm} path for small products ({@code -Dnvit.gemm.small=false}: packed, to compare). */
+    static final boolean SMALL = !"false".equals(System.getProperty("nvit.gemm.small"));
 
     /** {@code Backend.gemm} on CPU F32 tensors: offsets and strides count elements of each view. */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -44,7 +51,7 @@ public final class Sgemm {
             parallel(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        boolean overBatch = macs * batch >= PARALLEL_MACS && CpuPool.threads() > 1
+        boolean overBatch = macs * batch >= PARALLEL_BATCH_MACS && CpuPool.threads() > 1
                 && (batch >= 2 * CpuPool.threads() || macs < 8 * PARALLEL_MACS) && strideC != 0;
         if (!overBatch && batch > 1 && macs >= PARALLEL_MACS && CpuPool.threads() > 1) {
             for (int p = 0; p < batch; p++)
@@ -53,12 +60,14 @@ public final class Sgemm {
             return;
         }
         int chunks = overBatch ? Math.min(batch, 4 * CpuPool.threads()) : 1;
+        boolean small = SMALL && SmallGemm.suits(m, n, k);
         CpuPool.forEachChunk(chunks, ch -> {
             Workspace ws = Workspace.get();
             int p0 = (int) ((long) batch * ch / chunks), p1 = (int) ((long) batch * (ch + 1) / chunks);
             for (int p = p0; p < p1; p++) {
                 int ao = aOff + (int) (p * strideA), bo = bOff + (int) (p * strideB), co = cOff + (int) (p * strideC);
                 if (macs <= TINY_MACS) tiny(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc);
+                else if (small) SmallGemm.run(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc, ws);
                 else packed(transA, transB, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc, ws);
             }
         });

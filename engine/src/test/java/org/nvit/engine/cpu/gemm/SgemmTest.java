@@ -15,12 +15,12 @@ import org.nvit.engine.ref.ReferenceBackend;
 /**
  * Compares the CPU GEMM with {@link ReferenceBackend#gemm} (double accumulation) on random operands: all transpose
  * combinations, alpha/beta, padded leading dimensions, batches, sizes that are not multiples of the tile, and each
- * of the three code paths (tiny, packed on one thread, parallel) on the same shapes.
+ * of the four code paths (tiny, small unpacked, packed on one thread, parallel) on the same shapes.
  */
 class SgemmTest {
     private static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
 
-    enum Path { DISPATCH, TINY, PACKED, PARALLEL }
+    enum Path { DISPATCH, TINY, SMALL, PACKED, PARALLEL }
 
     /** One randomised case; returns nothing, asserts max|got-ref| <= 1e-5 max|ref| over all of C (padding too). */
     static void check(Path path, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta,
@@ -39,6 +39,9 @@ class SgemmTest {
             case DISPATCH -> CpuBackend.instance().gemm(ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
             case TINY -> { for (int p = 0; p < batch; p++)
                 Sgemm.tiny(ta, tb, m, n, k, alpha, A, (int) (p * sa), lda, B, (int) (p * sb), ldb, beta, C, (int) (p * sc), ldc); }
+            case SMALL -> { for (int p = 0; p < batch; p++)
+                SmallGemm.run(ta, tb, m, n, k, alpha, A, (int) (p * sa), lda, B, (int) (p * sb), ldb, beta, C, (int) (p * sc), ldc,
+                        Workspace.get()); }
             case PACKED -> { for (int p = 0; p < batch; p++)
                 Sgemm.packed(ta, tb, m, n, k, alpha, A, (int) (p * sa), lda, B, (int) (p * sb), ldb, beta, C, (int) (p * sc), ldc,
                         Workspace.get()); }
@@ -78,7 +81,7 @@ class SgemmTest {
     @Test void alphaBetaVariants() {
         long seed = 100;
         float[][] ab = {{1f, 1f}, {-0.5f, 0f}, {0.25f, 0.75f}, {2f, -1f}};
-        for (Path path : new Path[] {Path.TINY, Path.PACKED, Path.PARALLEL})
+        for (Path path : new Path[] {Path.TINY, Path.SMALL, Path.PACKED, Path.PARALLEL})
             for (float[] x : ab)
                 for (int t = 0; t < 4; t++)
                     check(path, (t & 1) != 0, (t & 2) != 0, 37, 45, 300, x[0], x[1], 0, 1, seed++);
@@ -100,6 +103,8 @@ class SgemmTest {
         check(Path.DISPATCH, false, true, 257, 96, 192, 1f, 1f, 0, 2, seed++);       // big items, parallel each
         check(Path.DISPATCH, true, false, 3, 513, 100, 1f, 0f, 2, 1, seed++);        // short and wide: split over n
         check(Path.DISPATCH, false, false, 4, 4, 4, 1f, 0.5f, 1, 40, seed++);        // tiny items
+        for (int t = 0; t < 4; t++)                                                   // small items (17 tokens)
+            check(Path.DISPATCH, (t & 1) != 0, (t & 2) != 0, 17, t < 2 ? 17 : 32, t < 2 ? 32 : 17, 0.25f, t % 2, 2, 24, seed++);
     }
 
     /**
