@@ -39,6 +39,19 @@ public final class F {
     /** A reshaped view (one dim may be -1). */
     public static Var reshape(Var x, int... shape) { return Reshape.apply(x, shape); }
 
+    /**
+     * Multi-head attention from timm's fused projection qkv [B, N, H*qk | H*qk | H*v]: softmax(scale * Q_h K_h^T) V_h
+     * per head, head-major into [B, N, H*v], without copying heads apart.
+     */
+    public static Var attention(Var qkv, int heads, int qkDim, int vDim, double scale) {
+        return ScaledDotAttention.fused(qkv, heads, qkDim, vDim, scale);
+    }
+
+    /** The same from separate projections q, k [B, N, H*qk] and v [B, N, H*v] (blocks whose qk and v widths differ). */
+    public static Var attention(Var q, Var k, Var v, int heads, double scale) {
+        return ScaledDotAttention.separate(q, k, v, heads, scale);
+    }
+
     /** [B, N, H*d] -> [B, H, N, d]. */
     public static Var splitHeads(Var x, int heads) { return Heads.split(x, heads); }
 

@@ -133,4 +133,20 @@ class OpsGradCheckTest {
         }, rand(1, 1, dim), rand(2, 4, dim), rand(dim), rand(dim), rand(3 * dim, dim), rand(3 * dim),
                 rand(dim, dim), rand(3, dim));
     }
+
+    /** The fused attention op: timm's qkv layout, ragged qk != v widths, N = 1, and a gradient that already exists. */
+    @Test void scaledDotAttention() {
+        assertGrad("attention fused", v -> F.attention(v[0], 2, 3, 3, 0.41), rand(2, 5, 18));
+        assertGrad("attention fused qk 2 v 3", v -> F.attention(v[0], 3, 2, 3, 0.7), rand(2, 4, 21));
+        assertGrad("attention one token", v -> F.attention(v[0], 2, 2, 2, 0.5), rand(3, 1, 12));
+        assertGrad("attention separate", v -> F.attention(v[0], v[1], v[2], 2, 0.35), rand(2, 5, 4), rand(2, 5, 4),
+                rand(2, 5, 6));
+        assertGrad("attention, qkv also used elsewhere", v -> {
+            Var a = F.attention(v[0], 2, 2, 2, 0.6);                     // [2, 3, 4]
+            Var early = F.mul(v[0], v[0]);                               // qkv's gradient exists before attention's
+            return F.add(F.reshape(early, 2, 3, 3, 4), F.reshape(F.concat(a, a, a), 2, 3, 3, 4));
+        }, rand(2, 3, 12));
+        assertGrad("attention, q and k the same var", v -> F.attention(v[0], v[0], v[1], 1, 0.5), rand(2, 4, 3),
+                rand(2, 4, 2));
+    }
 }

@@ -34,16 +34,10 @@ public final class Attention {
 
     /** x [B, N, E] -> [B, N, E]. */
     public Var forward(Var x) {
-        Var qx, kx, vx;
-        if (qkv != null) {
-            Var[] parts = F.split(qkv.forward(x), spec.qkWidth(), spec.qkWidth(), spec.vWidth());
-            qx = parts[0]; kx = parts[1]; vx = parts[2];
-        } else {
-            qx = q.forward(x); kx = k.forward(x); vx = v.forward(x);
-        }
         int h = spec.heads();
-        Var qh = F.splitHeads(qx, h), kh = F.splitHeads(kx, h), vh = F.splitHeads(vx, h);
-        Var attn = F.softmax(F.matmul(qh, false, kh, true), scale);   // [B, H, N, N]
-        return proj.forward(F.mergeHeads(F.matmul(attn, false, vh, false)));
+        Var heads = qkv != null
+                ? F.attention(qkv.forward(x), h, spec.qkDim(), spec.vDim(), scale)
+                : F.attention(q.forward(x), k.forward(x), v.forward(x), h, scale);
+        return proj.forward(heads);
     }
 }
