@@ -1,0 +1,49 @@
+package org.nvit.models.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nvit.models.data.AugmentConfig;
+
+/** The train command's switches on top of each data set's default augmentation. */
+class AugmentationSwitchesTest {
+
+    private static TrainOptions opts() { return new TrainOptions(); }
+
+    @Test void noRandomCropTurnsOffFashionMnistsPadCrop() {
+        AugmentConfig base = AugmentConfig.defaultsFor("fashion-mnist", 1, 28);
+        assertEquals(2, base.padCrop());
+        TrainOptions o = opts();
+        o.randomCrop = false;
+        AugmentConfig a = Trainer.augmentation(base, o);
+        assertEquals(0, a.padCrop());
+        assertFalse(a.randomResizedCrop());
+        assertEquals(base.hflip(), a.hflip());
+    }
+
+    @Test void noRandomCropTurnsOffRandomResizedCrop() {
+        TrainOptions o = opts();
+        o.randomCrop = false;
+        AugmentConfig a = Trainer.augmentation(AugmentConfig.defaultsFor("imagefolder", 3, 224), o);
+        assertFalse(a.randomResizedCrop());
+        assertEquals(0, a.padCrop());
+    }
+
+    @Test void randomCropKeepsTheDefaultCropOrAddsOne() {
+        TrainOptions o = opts();
+        o.randomCrop = true;
+        AugmentConfig fm = AugmentConfig.defaultsFor("fashion-mnist", 1, 28);
+        AugmentConfig kept = Trainer.augmentation(fm, o);
+        assertEquals(2, kept.padCrop());
+        assertFalse(kept.randomResizedCrop());
+        assertTrue(Trainer.augmentation(AugmentConfig.defaultsFor("synthetic", 3, 32), o).randomResizedCrop());
+    }
+
+    @Test void noSwitchesLeaveTheDefaults() {
+        AugmentConfig base = AugmentConfig.defaultsFor("cifar10", 3, 32);
+        assertSame(base, Trainer.augmentation(base, opts()));
+    }
+}
