@@ -24,7 +24,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "runs/demo", description = "Output folder (default: ${DEFAULT-VALUE}).") Path output;
     @Option(names = "--data", defaultValue = "fashion-mnist") String data;
     @Option(names = "--model", defaultValue = "vit_fmnist_patch7") String model;
-    @Option(names = "--epochs", description = "Dense training epochs (default: the data set's recipe, as nvit train: 15 for Fashion-MNIST).") Integer epochs;
+    @Option(names = "--epochs", description = "Dense training epochs (default: the data set's recipe, as nvit train: 16 for Fashion-MNIST).") Integer epochs;
     @Option(names = "--finetune-epochs", defaultValue = "2", description = "Fine-tuning epochs of the pruned model (default: ${DEFAULT-VALUE}).") int finetuneEpochs;
     @Option(names = "--target-latency", defaultValue = "0.5", description = "Fraction of the dense table latency (default: ${DEFAULT-VALUE}).") double target;
     @Option(names = "--interval", defaultValue = "20", description = "Batches between pruning steps (default: ${DEFAULT-VALUE}).") int interval;

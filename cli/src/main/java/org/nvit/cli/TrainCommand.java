@@ -19,7 +19,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init-heads", description = "Head counts for an --init file without config (N or a,b,c...).") String initHeads;
     @Option(names = "--data", description = "fashion-mnist | cifar10:DIR | imagefolder:DIR | synthetic (default: ${DEFAULT-VALUE}).",
             defaultValue = "fashion-mnist") String data;
-    @Option(names = "--epochs", description = "Epochs (default: per data set, 15 for Fashion-MNIST; with --resume: the checkpoint's).") Integer epochs;
+    @Option(names = "--epochs", description = "Epochs (default: per data set, 16 for Fashion-MNIST; with --resume: the checkpoint's).") Integer epochs;
     @Option(names = {"--batch-size", "-b"}, defaultValue = "128") int batchSize;
     @Option(names = "--lr", description = "Peak learning rate (default: per data set; DeiT's 5e-4 x batch / 512 for image folders, 2e-3 for Fashion-MNIST).") Double lr;
     @Option(names = "--min-lr", defaultValue = "1e-5") double minLr;

@@ -291,9 +291,10 @@ public final class Trainer {
         if (o.hflip != null) s.append(",hflip=").append(o.hflip ? 0.5 : 0);
         if (o.randAugment != null) s.append(",randaug=").append(o.randAugment ? 1 : 0);
         // the data set's crop, whichever it is (RandomResizedCrop or pad-and-crop): off turns off both; on keeps the
-        // default crop, or adds RandomResizedCrop where the data set has none
+        // default crop, or adds one where the data set has none: pad-2 crop for small images, RandomResizedCrop else
         if (o.randomCrop != null && !o.randomCrop) s.append(",rrc=0,pad=0");
-        if (o.randomCrop != null && o.randomCrop && !base.randomResizedCrop() && base.padCrop() == 0) s.append(",rrc=1");
+        if (o.randomCrop != null && o.randomCrop && !base.randomResizedCrop() && base.padCrop() == 0)
+            s.append(base.imageSize() <= 64 ? ",pad=2" : ",rrc=1");
         if (o.reprob != null) s.append(",erasing=").append(o.reprob);
         if (o.aug != null && !o.aug.isBlank()) s.append(',').append(o.aug);
         return s.isEmpty() ? base : base.withOverrides(s.substring(1));

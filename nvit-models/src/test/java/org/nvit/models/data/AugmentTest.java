@@ -199,7 +199,7 @@ class AugmentTest {
         AugmentConfig fm = AugmentConfig.defaultsFor("fashion-mnist", 1, 28);
         assertFalse(fm.mixing());
         assertFalse(fm.randAugment());
-        assertEquals(2, fm.padCrop());
+        assertEquals(0, fm.padCrop());   // no crop by default (see AugmentConfig)
         AugmentConfig deit = AugmentConfig.defaultsFor("imagefolder", 3, 224);
         assertTrue(deit.randomResizedCrop() && deit.randAugment() && deit.mixing());
         assertEquals(0.25, deit.erasingProb());

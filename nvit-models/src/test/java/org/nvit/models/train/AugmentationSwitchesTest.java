@@ -13,9 +13,9 @@ class AugmentationSwitchesTest {
 
     private static TrainOptions opts() { return new TrainOptions(); }
 
-    @Test void noRandomCropTurnsOffFashionMnistsPadCrop() {
-        AugmentConfig base = AugmentConfig.defaultsFor("fashion-mnist", 1, 28);
-        assertEquals(2, base.padCrop());
+    @Test void noRandomCropTurnsOffCifarsPadCrop() {
+        AugmentConfig base = AugmentConfig.defaultsFor("cifar10", 3, 32);
+        assertEquals(4, base.padCrop());
         TrainOptions o = opts();
         o.randomCrop = false;
         AugmentConfig a = Trainer.augmentation(base, o);
@@ -35,11 +35,12 @@ class AugmentationSwitchesTest {
     @Test void randomCropKeepsTheDefaultCropOrAddsOne() {
         TrainOptions o = opts();
         o.randomCrop = true;
-        AugmentConfig fm = AugmentConfig.defaultsFor("fashion-mnist", 1, 28);
-        AugmentConfig kept = Trainer.augmentation(fm, o);
-        assertEquals(2, kept.padCrop());
-        assertFalse(kept.randomResizedCrop());
-        assertTrue(Trainer.augmentation(AugmentConfig.defaultsFor("synthetic", 3, 32), o).randomResizedCrop());
+        AugmentConfig cifar = AugmentConfig.defaultsFor("cifar10", 3, 32);
+        assertEquals(4, Trainer.augmentation(cifar, o).padCrop());
+        AugmentConfig fm = Trainer.augmentation(AugmentConfig.defaultsFor("fashion-mnist", 1, 28), o);
+        assertEquals(2, fm.padCrop());   // Fashion-MNIST has no crop by default: on means a pad-2 crop
+        assertFalse(fm.randomResizedCrop());
+        assertTrue(Trainer.augmentation(AugmentConfig.defaultsFor("synthetic", 3, 224), o).randomResizedCrop());
     }
 
     @Test void noSwitchesLeaveTheDefaults() {

@@ -134,25 +134,26 @@ class TrainerTest {
         Map<String, Tensor> got = b.model().stateDict();
         // Not bit-exact: the JIT tier decides whether exp/erf run as SVML intrinsics or Java fallbacks, which differ
         // in the last ulp, and Adam turns a last-ulp change of a near-zero gradient into an update of up to lr (the
-        // key bias, whose true gradient is zero, is all such noise). So compare what the resumed steps did: the
-        // difference from the uninterrupted run must be tiny next to how far those 3 steps moved each tensor; a
-        // wrong resume (other batches, optimizer state or schedule) differs by about as much as the steps moved it.
+        // key bias, whose true gradient is zero, is all such noise). So count the elements the resumed steps placed
+        // differently: rounding noise moves a handful by up to lr; a wrong resume (other batches, optimizer state or
+        // schedule) moves nearly all of them, by about as much as the steps moved them.
         double lr = full.lr;
         for (var e : expected.entrySet()) {
             Tensor x = e.getValue(), y = got.get(e.getKey()), start = at9.model().get(e.getKey());
-            double diff = 0, moved = 0, maxDiff = 0;
+            long off = 0;
+            double maxDiff = 0;
             for (long i = 0; i < x.numel(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i), m = x.getFlat(i) - start.getFlat(i);
-                diff += d * d;
-                moved += m * m;
-                maxDiff = Math.max(maxDiff, Math.abs(d));
+                double d = Math.abs(x.getFlat(i) - y.getFlat(i)), m = Math.abs(x.getFlat(i) - start.getFlat(i));
+                if (d > 1e-5 + 1e-2 * m) off++;
+                maxDiff = Math.max(maxDiff, d);
             }
             boolean keyBias = e.getKey().endsWith("attn.k.bias") || e.getKey().endsWith("attn.qkv.bias");
             if (keyBias) {
                 assertTrue(maxDiff <= 3 * lr, e.getKey() + ": resumed run differs by " + maxDiff);
             } else {
-                assertTrue(Math.sqrt(diff) <= 0.01 * Math.sqrt(moved), e.getKey() + ": resumed run differs by "
-                        + Math.sqrt(diff) + " (L2) while the resumed steps moved it by " + Math.sqrt(moved));
+                long allowed = Math.max(2, x.numel() / 100);
+                assertTrue(off <= allowed && maxDiff <= 3 * lr, e.getKey() + ": " + off + " of " + x.numel()
+                        + " elements differ from the uninterrupted run (allowed " + allowed + "), by up to " + maxDiff);
             }
         }
     }
