@@ -26,9 +26,14 @@ public final class WarmUp {
             double elapsed = (now - start) / 1e9;
             int k = t.size();
             if (elapsed >= maxSeconds) return k;
-            if (elapsed < minSeconds || k < 10) continue;
-            if (median(t.subList(k - 5, k)) >= 0.97 * median(t.subList(k - 10, k - 5))) return k;
+            if (elapsed >= minSeconds && settled(t)) return k;
         }
+    }
+
+    /** The settling rule on the step times so far: at least 10, and the last 5 no more than 3% faster than the 5 before. */
+    static boolean settled(List<Double> t) {
+        int k = t.size();
+        return k >= 10 && median(t.subList(k - 5, k)) >= 0.97 * median(t.subList(k - 10, k - 5));
     }
 
     /** The median of the values. */
