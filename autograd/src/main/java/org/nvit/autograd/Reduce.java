@@ -14,14 +14,7 @@ final class Reduce {
         float inv = (float) (1.0 / n);
         Backend be = Ops.be(xv);
         Tensor y = Ops.empty(xv, 1);
-        int cols = xv.rank() == 0 ? 1 : xv.dim(-1);
-        if (cols > 1 && n > cols) { // column sums first: one row of one element at a time is ~50x slower
-            Tensor partial = Ops.empty(xv, cols);
-            be.sumRows(xv.reshape(-1, cols), partial, false);
-            be.sumRows(partial.reshape(-1, 1), y, false);
-        } else {
-            be.sumRows(xv.reshape(-1, 1), y, false);
-        }
+        be.sumRows(xv.reshape(-1, 1), y, false);
         be.scale(y, inv, y);
         return Var.result(y, gy -> {
             Tensor g = Ops.emptyLike(xv);

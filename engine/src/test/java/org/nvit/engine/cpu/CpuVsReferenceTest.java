@@ -73,6 +73,10 @@ class CpuVsReferenceTest {
         // many rows with an offset mean: the case where plain float accumulation drifts
         Tensor x = rand(0.5, 1.5, 30_000, 7), or = Tensor.zeros(7), og = Tensor.zeros(7);
         REF.sumRows(x, or, false); CPU.sumRows(x, og, false); assertClose("sumRows 30000 rows", or, og, 1e-6);
+        // one column: the full sum (F.mean), with a tail that is not a whole vector block, plain and accumulating
+        Tensor flat = rand(0.5, 1.5, 100_003, 1), fr = Tensor.zeros(1), fg = Tensor.zeros(1);
+        REF.sumRows(flat, fr, false); CPU.sumRows(flat, fg, false); assertClose("sumRows full sum", fr, fg, 1e-6);
+        REF.sumRows(flat, fr, true); CPU.sumRows(flat, fg, true); assertClose("sumRows full sum acc", fr, fg, 1e-6);
     }
 
     @Test void gelu() {
