@@ -7,7 +7,8 @@ import java.util.Locale;
  * unknown) get DeiT's: 300 epochs, lr 5e-4 x batch / 512, stochastic depth 0.1. Fashion-MNIST gets a short budget that
  * fits the 15-minute main job on two cores: 16 epochs of the default {@code vit_fmnist_patch7} (~40-45 s each), lr 2e-3
  * (a small ViT from scratch learns faster at a higher rate than DeiT's linear scaling gives at batch 128), no
- * stochastic depth (regularisation only slows a short run).
+ * stochastic depth (regularisation only slows a short run). Its longer recipe, for 92%, turns the regularisers back on:
+ * {@code --epochs 90 --random-crop --drop-path 0.1 --reprob 0.25} (docs/RESULTS.md).
  * CIFAR-10 sits between: 100 epochs, lr 1e-3, drop-path 0.1.
  */
 public record Recipe(int epochs, Double lr, double dropPath) {
