@@ -19,7 +19,8 @@ import java.util.Locale;
  *       exactly like the training ones, and a shift moves content across the 7-pixel patches of the default model:
  *       at 18 epochs, 89.9% without against 89.2% with a pad-2 crop at 20, docs/RESULTS.md; {@code --random-crop}
  *       turns a pad-2 crop on: it slows the first half of a run and pays off late, so the 90-epoch recipe uses
- *       it), flip 0.5, RandAugment off, Random Erasing off, Mixup/CutMix off, smoothing 0.1, eval crop fraction 1 (the objects fill the frame, a centre crop would cut them), mean 0.2860 std 0.3530.</li>
+ *       it), flip 0.5, RandAugment off, Random Erasing off, Mixup/CutMix off, smoothing 0.1, eval crop fraction 1
+ *       (the objects fill the frame, a centre crop would cut them), mean 0.2860 std 0.3530.</li>
  *   <li><b>cifar10</b> (3x32x32): pad-4 random crop, flip 0.5, RandAugment on, Random Erasing p 0.25, Mixup/CutMix
  *       off (turn on with {@code mixup=0.8,cutmix=1} for long runs), smoothing 0.1, eval crop fraction 1, CIFAR-10
  *       mean/std.</li>
