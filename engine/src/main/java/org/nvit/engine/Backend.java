@@ -114,6 +114,21 @@ public interface Backend {
     void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
                            Tensor gx, Tensor gGamma, Tensor gBeta);
 
+    /**
+     * LayerNorm whose statistics cover only the channels where {@code mask} [n] (a 0/1 vector) is 1: mean and biased
+     * variance over those A channels, y = (x - mean) * rstd * gamma + beta on them and y = 0 on the others, whatever x
+     * holds there. A model being pruned normalises its embedding this way, so that it computes exactly what the shrunk
+     * model, whose LayerNorms are A wide, does. Saves mean and rstd [rows].
+     */
+    void maskedLayerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /**
+     * The backward of {@link #maskedLayerNorm}: writes gx (0 on masked-off channels, which the output does not depend
+     * on); accumulates gGamma and gBeta on the kept channels only (either may be null). gx may alias gy.
+     */
+    void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
+                                 Tensor gx, Tensor gGamma, Tensor gBeta);
+
     // ---------------------------------------------------------------- reductions, losses
 
     /** Sums x [rows, n] over its rows into out [n]; accumulates into out when {@code accumulate}. */
@@ -125,6 +140,28 @@ public interface Backend {
      * the general form (softmax * sum(t) - t) is used). grad may alias logits.
      */
     double crossEntropySoft(Tensor logits, Tensor targets, Tensor grad, float gradScale);
+
+    // ---------------------------------------------------------------- per-unit ops (structured pruning)
+
+    /**
+     * Per-unit sums of products: with a and b seen as [outer, units, inner] (units = out.numel(); a and b contiguous
+     * views of outer * units * inner elements), {@code out[u] += alpha * sum over o, i of a[o, u, i] * b[o, u, i]}.
+     * One structural unit of a parameter (a head's rows, a channel's column, a neuron's row) is one index u of such a
+     * view, so this gives the Taylor saliency sum(w * dL/dw) of every unit of the view in one pass.
+     */
+    void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out);
+
+    /** In place: {@code x[o, u, i] *= factors[u]}, x seen as [outer, units = factors.numel(), inner] (masks units). */
+    void scaleAlong(Tensor x, int outer, int inner, Tensor factors);
+
+    /** The batch score f applied by {@link #accumulateScore}. */
+    enum Score { IDENTITY, ABS, SQUARE }
+
+    /**
+     * {@code sum[i] += f(c[i])} where f(c[i]) is finite (a non-finite batch score is dropped, not propagated), then
+     * {@code c[i] = 0}, so that c is ready for the next batch. c and sum have equal numel.
+     */
+    void accumulateScore(Tensor c, Score f, Tensor sum);
 
     // ---------------------------------------------------------------- layout
 

@@ -317,6 +317,45 @@ public final class CudaBackend implements Backend {
         more.adamwMulti(params, grads, ms, vs, lr, beta1, beta2, eps, weightDecay, step);
     }
 
+    // ---------------------------------------------------------------- pruning ops: host round trips for now
+    // Correct but slow (each call copies its operands through the host); device kernels replace them.
+
+    private Tensor host(Tensor t) { return t == null ? null : toCpu(t); }
+
+    private void back(Tensor host, Tensor dev) { if (dev != null) copy(host, dev); }
+
+    @Override public void maskedLayerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps, Tensor y,
+                                          Tensor mean, Tensor rstd) {
+        Tensor hy = host(y), hm = host(mean), hr = host(rstd);
+        Backends.cpu().maskedLayerNorm(host(x), host(gamma), host(beta), host(mask), eps, hy, hm, hr);
+        back(hy, y); back(hm, mean); back(hr, rstd);
+    }
+
+    @Override public void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
+                                                  Tensor gx, Tensor gGamma, Tensor gBeta) {
+        Tensor hx = host(gx), hg = host(gGamma), hb = host(gBeta);
+        Backends.cpu().maskedLayerNormBackward(host(x), host(gy), host(gamma), host(mask), host(mean), host(rstd), hx, hg, hb);
+        back(hx, gx); back(hg, gGamma); back(hb, gBeta);
+    }
+
+    @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {
+        Tensor ho = host(out);
+        Backends.cpu().dotAlong(host(a), host(b), outer, inner, alpha, ho);
+        back(ho, out);
+    }
+
+    @Override public void scaleAlong(Tensor x, int outer, int inner, Tensor factors) {
+        Tensor hx = host(x);
+        Backends.cpu().scaleAlong(hx, outer, inner, host(factors));
+        back(hx, x);
+    }
+
+    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) {
+        Tensor hc = host(c), hs = host(sum);
+        Backends.cpu().accumulateScore(hc, f, hs);
+        back(hc, c); back(hs, sum);
+    }
+
     /** Temporary device memory for one op; release it right after the launches that use it (stream order). */
     DevPtr scratch(long bytes) {
         gpu.makeCurrent();

@@ -142,6 +142,25 @@ public class CpuBackend extends ReferenceBackend {
         else super.layerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
     }
 
+    @Override public void maskedLayerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps, Tensor y,
+                                          Tensor mean, Tensor rstd) {
+        checkLayerNorm("maskedLayerNorm", x, gamma, y, mean, rstd);
+        OpChecks.length("maskedLayerNorm", "beta", beta, x.dim(-1));
+        OpChecks.length("maskedLayerNorm", "mask", mask, x.dim(-1));
+        if (f32(x, gamma, beta, y) && f32(mask, mean, rstd) && x.dim(-1) > 0)
+            MaskedLayerNormOps.forward(x, gamma, beta, mask, eps, y, mean, rstd);
+        else super.maskedLayerNorm(x, gamma, beta, mask, eps, y, mean, rstd);
+    }
+
+    @Override public void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
+                                                  Tensor gx, Tensor gGamma, Tensor gBeta) {
+        checkLayerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
+        OpChecks.length("maskedLayerNormBackward", "mask", mask, x.dim(-1));
+        if (f32(x, gy, gamma, mask) && f32(mean, rstd, gx) && f32OrNull(gGamma) && f32OrNull(gBeta) && x.dim(-1) > 0)
+            MaskedLayerNormOps.backward(x, gy, gamma, mask, mean, rstd, gx, gGamma, gBeta);
+        else super.maskedLayerNormBackward(x, gy, gamma, mask, mean, rstd, gx, gGamma, gBeta);
+    }
+
     // ---------------------------------------------------------------- reductions, losses
 
     @Override public void sumRows(Tensor x, Tensor out, boolean accumulate) {
@@ -155,6 +174,24 @@ public class CpuBackend extends ReferenceBackend {
         if (f32(logits, targets) && f32OrNull(grad) && logits.rank() > 0 && logits.numel() > 0)
             return CrossEntropyOp.crossEntropySoft(logits, targets, grad, gradScale);
         return super.crossEntropySoft(logits, targets, grad, gradScale);
+    }
+
+    // ---------------------------------------------------------------- per-unit ops (structured pruning)
+
+    @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {
+        OpChecks.along("dotAlong", a, outer, inner, out);
+        OpChecks.numel("dotAlong", a, b);
+        if (f32(a, b, out)) UnitOps.dotAlong(a, b, outer, inner, alpha, out); else super.dotAlong(a, b, outer, inner, alpha, out);
+    }
+
+    @Override public void scaleAlong(Tensor x, int outer, int inner, Tensor factors) {
+        OpChecks.along("scaleAlong", x, outer, inner, factors);
+        if (f32(x, factors)) UnitOps.scaleAlong(x, outer, inner, factors); else super.scaleAlong(x, outer, inner, factors);
+    }
+
+    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) {
+        OpChecks.numel("accumulateScore", c, sum);
+        if (f32(c, sum)) UnitOps.accumulateScore(c, f, sum); else super.accumulateScore(c, f, sum);
     }
 
     // ---------------------------------------------------------------- layout

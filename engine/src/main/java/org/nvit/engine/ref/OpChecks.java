@@ -79,4 +79,11 @@ public final class OpChecks {
     public static void probability(String op, float p) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException(op + ": drop probability must be in [0, 1], got " + p);
     }
+
+    /** x seen as [outer, units = perUnit.numel(), inner]: the element counts must agree. */
+    public static void along(String op, Tensor x, int outer, int inner, Tensor perUnit) {
+        if (outer < 0 || inner < 0 || (long) outer * perUnit.numel() * inner != x.numel())
+            throw new IllegalArgumentException(op + ": " + x + " is not [" + outer + ", " + perUnit.numel() + ", " + inner
+                    + "] (units from " + perUnit + ")");
+    }
 }

@@ -180,6 +180,70 @@ public class ReferenceBackend implements Backend {
         }
     }
 
+    @Override public void maskedLayerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps, Tensor y,
+                                          Tensor mean, Tensor rstd) {
+        checkLayerNorm("maskedLayerNorm", x, gamma, y, mean, rstd);
+        OpChecks.length("maskedLayerNorm", "beta", beta, x.dim(-1));
+        int n = x.dim(-1), rows = x.rows();
+        double alive = aliveChannels("maskedLayerNorm", mask, n);
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * n;
+            double mu = 0; // only kept channels are read: whatever the others hold cannot leak in
+            for (int j = 0; j < n; j++) if (mask.getFlat(j) != 0) mu += x.getFlat(o + j);
+            mu /= alive;
+            double var = 0;
+            for (int j = 0; j < n; j++) if (mask.getFlat(j) != 0) { double d = x.getFlat(o + j) - mu; var += d * d; }
+            var /= alive;
+            double rs = 1 / Math.sqrt(var + eps);
+            for (int j = 0; j < n; j++)
+                y.setFlat(o + j, mask.getFlat(j) == 0 ? 0 : (x.getFlat(o + j) - mu) * rs * gamma.getFlat(j) + beta.getFlat(j));
+            mean.setFlat(r, mu);
+            rstd.setFlat(r, rs);
+        }
+    }
+
+    @Override public void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
+                                                  Tensor gx, Tensor gGamma, Tensor gBeta) {
+        checkLayerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
+        int n = x.dim(-1), rows = x.rows();
+        double alive = aliveChannels("maskedLayerNormBackward", mask, n);
+        double[] dGamma = new double[n], dBeta = new double[n];
+        double[] g = new double[n], xhat = new double[n];
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * n;
+            double mu = mean.getFlat(r), rs = rstd.getFlat(r);
+            double sumG = 0, sumGX = 0;
+            for (int j = 0; j < n; j++) {
+                if (mask.getFlat(j) == 0) { xhat[j] = 0; g[j] = 0; continue; }
+                xhat[j] = (x.getFlat(o + j) - mu) * rs;
+                g[j] = gy.getFlat(o + j) * gamma.getFlat(j);
+                sumG += g[j];
+                sumGX += g[j] * xhat[j];
+                dGamma[j] += gy.getFlat(o + j) * xhat[j];
+                dBeta[j] += gy.getFlat(o + j);
+            }
+            for (int j = 0; j < n; j++) // after every read of gy: gx may alias it
+                gx.setFlat(o + j, mask.getFlat(j) == 0 ? 0 : rs * (g[j] - sumG / alive - xhat[j] * sumGX / alive));
+        }
+        for (int j = 0; j < n; j++) {
+            if (gGamma != null) gGamma.setFlat(j, gGamma.getFlat(j) + dGamma[j]);
+            if (gBeta != null) gBeta.setFlat(j, gBeta.getFlat(j) + dBeta[j]);
+        }
+    }
+
+    /** The number of kept channels of a 0/1 mask [n]; at least one must be kept. */
+    protected static double aliveChannels(String op, Tensor mask, int n) {
+        OpChecks.length(op, "mask", mask, n);
+        double a = 0;
+        for (int j = 0; j < n; j++) {
+            double m = mask.getFlat(j);
+            if (m != 0 && m != 1) throw new IllegalArgumentException(op + ": mask entries must be 0 or 1, got " + m + " at " + j);
+            a += m;
+        }
+        if (a == 0) throw new IllegalArgumentException(op + ": the mask keeps no channel");
+        return a;
+    }
+
     // ---------------------------------------------------------------- reductions, losses
 
     @Override public void sumRows(Tensor x, Tensor out, boolean accumulate) {
@@ -219,6 +283,47 @@ public class ReferenceBackend implements Backend {
             }
         }
         return total / rows;
+    }
+
+    // ---------------------------------------------------------------- per-unit ops (structured pruning)
+
+    @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {
+        OpChecks.along("dotAlong", a, outer, inner, out);
+        OpChecks.numel("dotAlong", a, b);
+        int units = (int) out.numel();
+        for (int u = 0; u < units; u++) {
+            double acc = 0;
+            for (long o = 0; o < outer; o++) {
+                long base = (o * units + u) * inner;
+                for (long i = 0; i < inner; i++) acc += a.getFlat(base + i) * b.getFlat(base + i);
+            }
+            out.setFlat(u, out.getFlat(u) + alpha * acc);
+        }
+    }
+
+    @Override public void scaleAlong(Tensor x, int outer, int inner, Tensor factors) {
+        OpChecks.along("scaleAlong", x, outer, inner, factors);
+        int units = (int) factors.numel();
+        for (long o = 0; o < outer; o++)
+            for (int u = 0; u < units; u++) {
+                double f = factors.getFlat(u);
+                long base = (o * units + u) * inner;
+                for (long i = 0; i < inner; i++) x.setFlat(base + i, x.getFlat(base + i) * f);
+            }
+    }
+
+    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) {
+        OpChecks.numel("accumulateScore", c, sum);
+        for (long i = 0; i < c.numel(); i++) {
+            double v = c.getFlat(i);
+            double s = switch (f) {
+                case IDENTITY -> v;
+                case ABS -> Math.abs(v);
+                case SQUARE -> v * v;
+            };
+            if (Double.isFinite(s)) sum.setFlat(i, sum.getFlat(i) + s);
+            c.setFlat(i, 0);
+        }
     }
 
     // ---------------------------------------------------------------- layout

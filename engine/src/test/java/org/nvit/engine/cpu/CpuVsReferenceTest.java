@@ -133,6 +133,71 @@ class CpuVsReferenceTest {
         }
     }
 
+    /** A 0/1 mask [n] keeping about two thirds of the channels (at least one). */
+    Tensor keepMask(int n) {
+        Tensor m = Tensor.zeros(n);
+        for (int j = 0; j < n; j++) m.setFlat(j, rng.nextDouble() < 0.67 || j == n / 2 ? 1 : 0);
+        return m;
+    }
+
+    @Test void maskedLayerNorm() {
+        for (int[] shape : ROWS) {
+            int n = shape[shape.length - 1], rows = (int) (Shape.numel(shape) / n);
+            Tensor x = rand(-2, 6, shape), gamma = randn(1, n), beta = randn(1, n), gy = randn(1, shape), mask = keepMask(n);
+            for (int j = 0; j < n; j++) if (mask.getFlat(j) == 0) for (int r = 0; r < rows; r++) x.setFlat((long) r * n + j, Double.NaN);
+            Tensor yr = Tensor.zeros(shape), yg = Tensor.zeros(shape);
+            Tensor mr = Tensor.zeros(rows), mg = Tensor.zeros(rows), sr = Tensor.zeros(rows), sg = Tensor.zeros(rows);
+            REF.maskedLayerNorm(x, gamma, beta, mask, 1e-6f, yr, mr, sr);
+            CPU.maskedLayerNorm(x, gamma, beta, mask, 1e-6f, yg, mg, sg);
+            assertClose("maskedLayerNorm y " + s(shape), yr, yg);
+            assertClose("maskedLayerNorm mean " + s(shape), mr, mg);
+            assertClose("maskedLayerNorm rstd " + s(shape), sr, sg);
+            Tensor gxr = Tensor.zeros(shape), gxg = gy.copy();
+            Tensor ggr = randn(1, n), gbr = randn(1, n), ggg = ggr.copy(), gbg = gbr.copy();
+            REF.maskedLayerNormBackward(x, gy, gamma, mask, mr, sr, gxr, ggr, gbr);
+            CPU.maskedLayerNormBackward(x, gxg, gamma, mask, mr, sr, gxg, ggg, gbg); // gx aliases gy
+            assertClose("maskedLayerNorm gx " + s(shape), gxr, gxg);
+            assertClose("maskedLayerNorm gGamma " + s(shape), ggr, ggg);
+            assertClose("maskedLayerNorm gBeta " + s(shape), gbr, gbg);
+            for (int j = 0; j < n; j++)
+                if (mask.getFlat(j) == 0) assertEquals(0.0, yg.getFlat(j) + gxg.getFlat(j), "masked-off channel " + j + " of " + s(shape));
+        }
+        // an all-ones mask is the plain LayerNorm
+        Tensor x = randn(1, 5, 33), g = randn(1, 33), b = randn(1, 33), ones = Tensor.zeros(33);
+        CPU.fill(ones, 1f);
+        Tensor y1 = Tensor.zeros(5, 33), y2 = Tensor.zeros(5, 33), m = Tensor.zeros(5), r = Tensor.zeros(5);
+        CPU.layerNorm(x, g, b, 1e-6f, y1, m, r);
+        CPU.maskedLayerNorm(x, g, b, ones, 1e-6f, y2, m, r);
+        assertClose("all-kept mask", y1, y2);
+    }
+
+    @Test void perUnitOps() {
+        // rows (inner >= a vector), columns (inner 1), short inner widths; the split over threads at the end
+        int[][] views = {{1, 7, 33}, {3, 4, 16}, {2, 5, 1}, {96, 130, 1}, {4, 6, 3}, {1, 1, 1}, {12, 64, 768}, {768, 300, 1}};
+        for (int[] v : views) {
+            int outer = v[0], units = v[1], inner = v[2], n = outer * units * inner;
+            Tensor a = randn(1, n), b = randn(1, n), outR = randn(1, units), outG = outR.copy();
+            REF.dotAlong(a, b, outer, inner, 0.5f, outR);
+            CPU.dotAlong(a, b, outer, inner, 0.5f, outG);
+            assertClose("dotAlong " + s(v), outR, outG, 1e-4);
+            Tensor f = keepMask(units), xr = a.copy(), xg = a.copy();
+            REF.scaleAlong(xr, outer, inner, f);
+            CPU.scaleAlong(xg, outer, inner, f);
+            assertSame("scaleAlong " + s(v), xr, xg);
+        }
+        for (Backend.Score f : Backend.Score.values()) {
+            Tensor c = randn(3, 37), sr = randn(1, 37);
+            c.setFlat(3, Double.POSITIVE_INFINITY);
+            c.setFlat(5, Double.NaN);
+            Tensor cg = c.copy(), sg = sr.copy();
+            REF.accumulateScore(c, f, sr);
+            CPU.accumulateScore(cg, f, sg);
+            assertClose("accumulateScore " + f, sr, sg);
+            assertClose("accumulateScore clears c " + f, Tensor.zeros(37), cg);
+            assertEquals(false, Double.isNaN(sg.getFlat(5)) || Double.isInfinite(sg.getFlat(3)), "non-finite scores are dropped");
+        }
+    }
+
     @Test void crossEntropySoft() {
         for (int[] shape : ROWS) {
             Tensor logits = randn(3, shape), t = rand(0, 1, shape);
