@@ -34,7 +34,15 @@ public final class F {
     public static Var softmax(Var x, double scale) { return Softmax.apply(x, scale); }
 
     /** LayerNorm over the last axis with affine gamma, beta [n]. */
-    public static Var layerNorm(Var x, Var gamma, Var beta, double eps) { return LayerNorm.apply(x, gamma, beta, eps); }
+    public static Var layerNorm(Var x, Var gamma, Var beta, double eps) { return LayerNorm.apply(x, gamma, beta, eps, null); }
+
+    /**
+     * LayerNorm over the kept channels of a 0/1 mask [n] (null: all channels): the other channels neither enter the
+     * statistics nor leave the norm (they output 0). The embedding norms of a model being pruned.
+     */
+    public static Var layerNorm(Var x, Var gamma, Var beta, double eps, Tensor channelMask) {
+        return LayerNorm.apply(x, gamma, beta, eps, channelMask);
+    }
 
     /** A reshaped view (one dim may be -1). */
     public static Var reshape(Var x, int... shape) { return Reshape.apply(x, shape); }

@@ -53,6 +53,14 @@ class OpsGradCheckTest {
         assertGrad("layerNorm 1 row", v -> F.layerNorm(v[0], v[1], v[2], 1e-5), rand(1, 9), rand(9), rand(9));
     }
 
+    /** Channel-masked: the masked-off channels of x, gamma and beta must get exactly the zero gradient they have. */
+    @Test void maskedLayerNorm() {
+        org.nvit.engine.Tensor mask = org.nvit.engine.Tensor.of(new double[] {1, 0, 1, 1, 0, 1, 1}, 7);
+        assertGrad("masked layerNorm", v -> F.layerNorm(v[0], v[1], v[2], 1e-6, mask), rand(2, 3, 7), rand(7), rand(7));
+        org.nvit.engine.Tensor one = org.nvit.engine.Tensor.of(new double[] {0, 0, 1}, 3);
+        assertGrad("masked layerNorm, one channel kept", v -> F.layerNorm(v[0], v[1], v[2], 1e-5, one), rand(4, 3), rand(3), rand(3));
+    }
+
     @Test void layoutOps() {
         assertGrad("reshape", v -> F.mul(F.reshape(v[0], 7, -1), v[1]), rand(2, 7, 3), rand(7, 6));
         assertGrad("splitHeads", v -> F.splitHeads(v[0], 3), rand(2, 7, 6));

@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.nvit.autograd.F;
-import org.nvit.autograd.Var;
 import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
@@ -20,7 +18,14 @@ import org.nvit.models.Models;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.models.data.Batch;
 import org.nvit.models.io.WeightFiles;
+import org.nvit.models.train.DistillationLoss;
+import org.nvit.models.train.TrainStep;
+import org.nvit.pruning.LatencyTable;
+import org.nvit.pruning.LatencyTableBuilder;
+import org.nvit.pruning.PruneOptions;
+import org.nvit.pruning.PruneSchedule;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +33,8 @@ import picocli.CommandLine.Option;
 
 /** {@code nvit bench model}: images/s of a model's inference or training step (median after warm-up). */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = "Model throughput: images/s of inference or of a training step (forward + backward + AdamW).")
+        description = "Model throughput: images/s of inference, of a training step (forward + backward + AdamW) or of a"
+                + " pruning step (the training step with the teacher's KL, masks and saliency, the ranking amortised).")
 public final class BenchModelCommand implements Callable<Integer> {
 
     static final class Arch {
@@ -40,7 +46,14 @@ public final class BenchModelCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1") Arch arch;
     @Option(names = "--heads", description = "head counts for a --checkpoint without config (N or a,b,c...)") String heads;
     @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
-    @Option(names = "--mode", defaultValue = "infer", description = "infer or train (default ${DEFAULT-VALUE})") String mode;
+    @Option(names = "--mode", defaultValue = "infer", description = "infer, train or prune (default ${DEFAULT-VALUE}; prune also"
+            + " times the train step of the same model and prints the ratio)") String mode;
+    @Option(names = "--interval", defaultValue = "100", description = "prune: batches between pruning steps, over which the"
+            + " ranking is amortised (default ${DEFAULT-VALUE})") int interval;
+    @Option(names = "--kl-coeff", defaultValue = "10", description = "prune: weight of the teacher's KL term, 0 = no teacher"
+            + " forward (default ${DEFAULT-VALUE})") double klCoeff;
+    @Option(names = "--lut", description = "prune: a latency table for the ranking (default: one proportional to the"
+            + " multiply-adds)") Path lut;
     @Option(names = "--warmup", description = "untimed steps first (default: until the steps stop getting faster, at least"
             + " 10 s and at most 120 s: a cold JVM runs Vector API code many times slower until the JIT has compiled it)") Integer warmup;
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
@@ -52,15 +65,13 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (batch < 1 || repeats < 1 || (warmup != null && warmup < 0))
             throw new IllegalArgumentException("--batch and --repeats must be >= 1 and --warmup >= 0");
-        boolean train = switch (mode) {
-            case "infer" -> false;
-            case "train" -> true;
-            default -> throw new IllegalArgumentException("--mode must be infer or train, not '" + mode + "'");
-        };
+        if (!java.util.Set.of("infer", "train", "prune").contains(mode))
+            throw new IllegalArgumentException("--mode must be infer, train or prune, not '" + mode + "'");
+        if (interval < 1) throw new IllegalArgumentException("--interval must be >= 1");
+        boolean train = !mode.equals("infer");
         WeightFiles.Loaded weights = arch.checkpoint != null ? Models.read(arch.checkpoint, Models.parseHeads(heads)) : null;
         VitConfig cfg = weights != null ? weights.config()
                 : arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
-        String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
         Backend device = devices.backend();
         OpProfiler profiler = null;
         if (profile) {
@@ -74,7 +85,37 @@ public final class BenchModelCommand implements Callable<Integer> {
         // the batch is made on the device once, outside the timed steps: they time the model, not the copy in
         Tensor images = model.onDevice(Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
         Tensor targets = model.onDevice(smoothedOneHot(rng, batch, cfg.numClasses(), 0.1));
-        Runnable work = train ? new TrainStep(model, images, targets, rng) : () -> model.predict(images);
+        Batch data = new Batch(images, new int[batch], targets, new int[batch], 0, 0);
+        String backend = Backends.of(images).name();
+        String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
+        double trainMedian = Double.NaN;
+        if (mode.equals("prune")) { // the train step of the same model first, in the same sitting: the reference
+            TrainStep plain = new TrainStep(model, new AdamW(model.parameters().values(), 5e-4, 0.05),
+                    new DistillationLoss("none", 0, 1), null, 0, null);
+            Runnable trainStep = () -> { plain.run(data, 5e-4, 0.1, rng); Backends.of(images).synchronize(); };
+            warmUp(trainStep, warmup);
+            trainMedian = timed(trainStep, repeats)[0];
+        }
+        PruneSchedule schedule = mode.equals("prune") ? pruneSchedule(model, cfg) : null;
+        Runnable work = switch (mode) {
+            case "train" -> {
+                TrainStep t = new TrainStep(model, new AdamW(model.parameters().values(), 5e-4, 0.05),
+                        new DistillationLoss("none", 0, 1), null, 0, null);
+                yield () -> t.run(data, 5e-4, 0.1, rng);
+            }
+            case "prune" -> {
+                VisionTransformer teacher = klCoeff > 0 ? new VisionTransformer(cfg, seed).to(device) : null;
+                if (teacher != null) teacher.loadStateDict(model.stateDict());
+                TrainStep t = schedule.trainStep(teacher);
+                // a mid-run state: some units of every layer pruned, the norms masked, the saliency accumulating
+                t.run(data, 1e-4, 0, null);
+                schedule.pruneStep();
+                t.run(data, 1e-4, 0, null);
+                schedule.pruneStep();
+                yield () -> t.run(data, 1e-4, 0, null);
+            }
+            default -> () -> model.predict(images);
+        };
         Runnable step = () -> { // as the trainer and evaluator do: each step's buffers are recycled by the next
             try (MemoryScope scope = MemoryScope.open()) {
                 work.run();
@@ -84,23 +125,28 @@ public final class BenchModelCommand implements Callable<Integer> {
 
         warmUp(step, warmup);
         if (profiler != null) profiler.reset();
-        double[] secs = new double[repeats], cpu = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            long t0 = System.nanoTime(), c0 = processCpuNanos();
-            step.run();
-            Backends.of(images).synchronize();
-            secs[i] = (System.nanoTime() - t0) / 1e9;
-            cpu[i] = (processCpuNanos() - c0) / 1e9;
+        double[] t = timed(step, repeats);
+        double median = t[0], medianCpu = t[1];
+        if (schedule != null) { // the ranking of a pruning step, amortised over its interval
+            double[] rank = timed(() -> {
+                step.run();
+                schedule.pruneStep();
+            }, 3);
+            double ranking = Math.max(0, rank[0] - median);
+            System.out.printf(Locale.ROOT, "pruning step: %.1f ms per batch (train step %.1f ms); ranking %.1f ms every %d batches%n",
+                    median * 1e3, trainMedian * 1e3, ranking * 1e3, interval);
+            median += ranking / interval;
         }
-        double median = WarmUp.median(secs), medianCpu = WarmUp.median(cpu);
         double ips = batch / median;
         double gflops = ips * ModelStats.flops(cfg) * (train ? 3 : 1) / 1e9;
-        String backend = Backends.of(images).name();
         // On a shared machine wall time depends on the load; CPU seconds per step show the work itself.
         double cpuSecsPerImage = medianCpu / batch;
         System.out.printf(Locale.ROOT, "%s (%s) %s batch %d on %s: %.2f images/s (median %.1f ms of %d, %.1f GFLOP/s;"
                         + " %.1f ms CPU per image)%n",
                 name, ModelStats.summary(cfg), mode, batch, backend, ips, median * 1e3, repeats, gflops, cpuSecsPerImage * 1e3);
+        if (schedule != null)
+            System.out.printf(Locale.ROOT, "prune / train images/s in this run: %.3f (train %.2f images/s)%n",
+                    trainMedian / median, batch / trainMedian);
         if (profiler != null) {
             Backends.register(profiler.target());
             System.out.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
@@ -138,29 +184,36 @@ public final class BenchModelCommand implements Callable<Integer> {
         return Tensor.of(t, batch, classes);
     }
 
-    /** One training step: forward with drop-path 0.1, cross-entropy (both heads when distilled), backward, AdamW. */
-    private static final class TrainStep implements Runnable {
-        private final VisionTransformer model;
-        private final Tensor images;
-        private final Tensor targets;
-        private final Rng rng;
-        private final AdamW opt;
-
-        TrainStep(VisionTransformer model, Tensor images, Tensor targets, Rng rng) {
-            this.model = model;
-            this.images = images;
-            this.targets = targets;
-            this.rng = rng;
-            this.opt = new AdamW(model.parameters().values(), 5e-4, 0.05);
+    /** Median wall and CPU seconds of n runs. */
+    private static double[] timed(Runnable step, int n) {
+        double[] secs = new double[n], cpu = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime(), c0 = processCpuNanos();
+            step.run();
+            secs[i] = (System.nanoTime() - t0) / 1e9;
+            cpu[i] = (processCpuNanos() - c0) / 1e9;
         }
+        return new double[] {WarmUp.median(secs), WarmUp.median(cpu)};
+    }
 
-        @Override public void run() {
-            VisionTransformer.Output out = model.forward(Var.constant(images), true, 0.1, rng);
-            Var loss = F.softCrossEntropy(out.cls(), targets);
-            if (out.dist() != null) loss = F.weightedSum(loss, 0.5, F.softCrossEntropy(out.dist(), targets), 0.5);
-            loss.backward();
-            opt.step();
-            opt.zeroGrad();
-        }
+    /**
+     * The pruning schedule of nvit prune's defaults over a latency table proportional to each block's multiply-adds
+     * (the ranking costs the same whatever the values) or the --lut given.
+     */
+    private PruneSchedule pruneSchedule(VisionTransformer model, VitConfig cfg) throws java.io.IOException {
+        LatencyTable table = lut != null ? LatencyTable.load(lut) : macTable(cfg);
+        return new PruneSchedule(model, table, PruneOptions.defaults(0.01).withInterval(interval).withMaxSteps(1_000_000)
+                .withKl(klCoeff));
+    }
+
+    /** A table of a block's multiply-adds at the model's token count, in nanoseconds: deterministic, for ranking without a measurement. */
+    static LatencyTable macTable(VitConfig cfg) {
+        LatencyTable.Grid g = LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK);
+        int n = cfg.numTokens();
+        double[] vals = new double[g.emb().length * g.heads().length * g.qk().length * g.v().length * g.mlp().length];
+        int i = 0;
+        for (int e : g.emb()) for (int h : g.heads()) for (int q : g.qk()) for (int v : g.v()) for (int m : g.mlp())
+            vals[i++] = 1e-9 * n * ((double) e * h * (2 * q + 2 * v) + 2.0 * e * m + (double) n * h * (q + v));
+        return new LatencyTable(new LatencyTable.Data("nvit-lut-1", "mac-model", "none", "none", "-", 1, n, "mac", g, vals, 0));
     }
 }

@@ -43,17 +43,21 @@ class DeviceCommandsTest {
 
     record Result(int code, String out, String err) {}
 
-    /** Runs the CLI capturing System.out and picocli's out and err (where notes and errors go). */
+    /**
+     * Runs the CLI capturing System.out and picocli's out and err (where notes and errors go). System.out is replaced
+     * before the CommandLine exists: picocli's default execution strategy remembers System.out when it is created, and
+     * execute() would otherwise take a changed System.out for a user setting and reset the command's out to the old one.
+     */
     static Result run(String... args) {
         StringWriter err = new StringWriter(), out = new StringWriter();
-        CommandLine cl = new CommandLine(new Nvit());
-        cl.setExecutionExceptionHandler(new UserErrors());
-        cl.setErr(new PrintWriter(err));
-        cl.setOut(new PrintWriter(out));
         ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
         PrintStream oldOut = System.out;
         System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
         try {
+            CommandLine cl = new CommandLine(new Nvit());
+            cl.setExecutionExceptionHandler(new UserErrors());
+            cl.setErr(new PrintWriter(err));
+            cl.setOut(new PrintWriter(out));
             int code = cl.execute(args);
             return new Result(code, out + sysOut.toString(StandardCharsets.UTF_8), err.toString());
         } finally {
@@ -75,7 +79,9 @@ class DeviceCommandsTest {
                 {"train", "--data", "synthetic:32", "--device", "cuda", "--output", dir.resolve("t").toString()},
                 {"eval", "--checkpoint", ck.toString(), "--data", "synthetic:32", "--device", "cuda"},
                 {"infer", "--checkpoint", ck.toString(), "--input", ck.toString(), "--output", dir.resolve("o").toString(), "--device", "cuda"},
-                {"lut", "build", "--model", "vit_fmnist_tiny", "--device", "cuda", "--out", dir.resolve("l.json").toString()}};
+                {"lut", "build", "--model", "vit_fmnist_tiny", "--device", "cuda", "--out", dir.resolve("l.json").toString()},
+                {"prune", "--checkpoint", ck.toString(), "--lut", dir.resolve("l.json").toString(), "--data", "synthetic:32",
+                        "--device", "cuda", "--output", dir.resolve("p").toString()}};
         for (String[] c : commands) {
             Result r = run(c);
             assertEquals(2, r.code(), String.join(" ", c) + ": " + r.err());
@@ -83,7 +89,8 @@ class DeviceCommandsTest {
             assertTrue(e.startsWith("nvit: error: --device cuda: no usable GPU (") && e.contains(CudaBackend.unavailableReason()), e);
             assertEquals(1, e.lines().count(), e);
         }
-        assertFalse(Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("o")) || Files.exists(dir.resolve("l.json")));
+        assertFalse(Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("o")) || Files.exists(dir.resolve("l.json"))
+                || Files.exists(dir.resolve("p")));
     }
 
     @Test void badFlagsAreOneLineErrors() {
@@ -93,9 +100,6 @@ class DeviceCommandsTest {
         Result precision = run("bench", "model", "--model", "vit_fmnist_tiny", "--precision", "bf16");
         assertEquals(2, precision.code());
         assertTrue(precision.err().contains("applies to the GPU only"), precision.err());
-        Result prune = run("prune", "--checkpoint", "x", "--lut", "y", "--device", "cuda");
-        assertEquals(2, prune.code());
-        assertTrue(prune.err().strip().startsWith("nvit: error: nvit prune runs on the CPU only"), prune.err());
     }
 
     @Test void autoWithoutAGpuRunsOnTheCpuAndSaysWhy() throws Exception {

@@ -49,13 +49,22 @@ final class FakeDevice {
 
         @Override public Device device() { return Device.CUDA; }
 
-        @Override public double get(long i) { return array()[Math.toIntExact(i)]; }
+        /** One element read from the host: a synchronous device-to-host copy on a real GPU, so it is counted. */
+        @Override public double get(long i) {
+            ELEMENT_READS.incrementAndGet();
+            return array()[Math.toIntExact(i)];
+        }
 
-        @Override public void set(long i, double v) { array()[Math.toIntExact(i)] = (float) v; }
+        @Override public void set(long i, double v) {
+            ELEMENT_WRITES.incrementAndGet();
+            array()[Math.toIntExact(i)] = (float) v;
+        }
     }
 
     /** Counts of ops run and host<->device copies, to show the work really went through the device. */
     static final AtomicLong OPS = new AtomicLong(), UPLOADS = new AtomicLong(), DOWNLOADS = new AtomicLong();
+    /** Single elements read or written from the host (each a synchronous transfer on a real GPU). */
+    static final AtomicLong ELEMENT_READS = new AtomicLong(), ELEMENT_WRITES = new AtomicLong();
 
     static final Backend BACKEND = create();
 

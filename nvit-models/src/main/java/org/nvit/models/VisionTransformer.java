@@ -16,10 +16,15 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 import org.nvit.models.layers.Block;
+import org.nvit.models.layers.ChannelMask;
 import org.nvit.models.layers.LayerNorm;
 import org.nvit.models.layers.Linear;
 import org.nvit.models.layers.Params;
 import org.nvit.models.layers.PatchEmbed;
+import org.nvit.models.structure.Coupling;
+import org.nvit.models.structure.CouplingTable;
+import org.nvit.models.structure.Dim;
+import org.nvit.models.structure.Role;
 
 /**
  * ViT / DeiT / dense NViT with per-block dimensions: patch embedding, cls (and, when distilled, dist) token, learned
@@ -41,6 +46,7 @@ public final class VisionTransformer {
     private final List<Block> blocks;
     private final LayerNorm norm;
     private final Linear head, headDist;
+    private final ChannelMask embedMask = new ChannelMask();
 
     public VisionTransformer(VitConfig cfg, long seed) { this(cfg, seed, DType.F32); }
 
@@ -56,9 +62,9 @@ public final class VisionTransformer {
         patchEmbed = new PatchEmbed(p, "patch_embed.proj", cfg.inChans(), cfg.patchSize(), e);
         List<Block> bs = new ArrayList<>(cfg.depth());
         for (int i = 0; i < cfg.depth(); i++)
-            bs.add(new Block(p, "blocks." + i, e, cfg.blocks().get(i), cfg.scaleOf(i), cfg.layerNormEps()));
+            bs.add(new Block(p, "blocks." + i, e, cfg.blocks().get(i), cfg.scaleOf(i), cfg.layerNormEps(), embedMask));
         blocks = Collections.unmodifiableList(bs);
-        norm = new LayerNorm(p, "norm", e, cfg.layerNormEps());
+        norm = new LayerNorm(p, "norm", e, cfg.layerNormEps(), embedMask);
         head = new Linear(p, "head", e, cfg.numClasses());
         headDist = cfg.distilled() ? new Linear(p, "head_dist", e, cfg.numClasses()) : null;
         params = p.all();
@@ -157,12 +163,23 @@ public final class VisionTransformer {
      * Strict load: every parameter must be present with its exact shape and no unknown key may be present. Values
      * are copied into this model's dtype and device.
      */
-    public void loadStateDict(Map<String, Tensor> sd) {
+    public void loadStateDict(Map<String, Tensor> sd) { loadStateDict(sd, java.util.Set.of()); }
+
+    /**
+     * The same, except that the parameters named in {@code fresh} must be absent from sd and keep their initial
+     * values (a fine-tuned model's new classifier head).
+     */
+    public void loadStateDict(Map<String, Tensor> sd, java.util.Set<String> fresh) {
+        for (String k : fresh)
+            if (!params.containsKey(k) || sd.containsKey(k))
+                throw new IllegalArgumentException("'" + k + "' cannot stay fresh: the model " + (params.containsKey(k)
+                        ? "gets it from the state dict" : "has no such parameter"));
         for (String k : sd.keySet())
             if (!params.containsKey(k))
                 throw new IllegalArgumentException("unexpected key '" + k + "' in state dict: the model has no such parameter (wrong config?)");
         for (Map.Entry<String, Var> e : params.entrySet()) {
             Tensor t = sd.get(e.getKey());
+            if (t == null && fresh.contains(e.getKey())) continue;
             if (t == null)
                 throw new IllegalArgumentException("missing key '" + e.getKey() + "' in state dict (wrong config or a partial checkpoint?)");
             if (!t.sameShape(e.getValue().value()))
@@ -172,9 +189,66 @@ public final class VisionTransformer {
         Device d = device();
         for (Map.Entry<String, Var> e : params.entrySet()) {
             Tensor t = sd.get(e.getKey());
+            if (t == null) continue; // fresh
             Tensor host = (t.device() == Device.CPU ? t : Backends.of(t).toCpu(t)).to(dtype);
             e.getValue().setValue(d == Device.CPU ? host : Backends.of(d).fromCpu(host));
         }
+    }
+
+    // ---------------------------------------------------------------- structure (pruning)
+
+    /** Which parameter slices each prunable unit of this model owns (see {@link CouplingTable}). */
+    public CouplingTable couplings() {
+        return couplings(cfg, b -> blocks.get(b).attn.fused());
+    }
+
+    /**
+     * The couplings of a model with this config, whose block b keeps Q, K, V fused in one {@code qkv} tensor when
+     * {@code fusedAttention.test(b)} (our models: when qk == v; other files may hold separate tensors either way).
+     */
+    public static CouplingTable couplings(VitConfig cfg, java.util.function.IntPredicate fusedAttention) {
+        List<Coupling> out = new ArrayList<>();
+        int e = cfg.embedDim();
+        out.add(Coupling.block("patch_embed.proj.weight", Dim.EMB, Role.OUTPUT, 0, 0, e, 1));
+        out.add(Coupling.block("patch_embed.proj.bias", Dim.EMB, Role.OUTPUT, 0, 0, e, 1));
+        out.add(Coupling.block("cls_token", Dim.EMB, Role.TOKEN, 2, 0, e, 1));
+        if (cfg.distilled()) out.add(Coupling.block("dist_token", Dim.EMB, Role.TOKEN, 2, 0, e, 1));
+        out.add(Coupling.block("pos_embed", Dim.EMB, Role.TOKEN, 2, 0, e, 1));
+        for (int b = 0; b < cfg.depth(); b++)
+            Block.couplings(out, "blocks." + b, b, cfg.blocks().get(b), e, fusedAttention.test(b));
+        out.add(Coupling.block("norm.weight", Dim.EMB, Role.NORM, 0, 0, e, 1));
+        out.add(Coupling.block("norm.bias", Dim.EMB, Role.NORM, 0, 0, e, 1));
+        out.add(Coupling.block("head.weight", Dim.EMB, Role.CLASSIFIER, 1, 0, e, 1));
+        if (cfg.distilled()) out.add(Coupling.block("head_dist.weight", Dim.EMB, Role.CLASSIFIER, 1, 0, e, 1));
+        return new CouplingTable(out);
+    }
+
+    /**
+     * Restricts every LayerNorm's statistics to the embedding channels kept by {@code mask} (0/1 [E] on this model's
+     * device), or back to all channels (null). Pruning sets it when it removes embedding channels.
+     */
+    public void setEmbedMask(Tensor mask) {
+        if (mask != null && (mask.numel() != cfg.embedDim() || mask.device() != device()))
+            throw new IllegalArgumentException("embedding mask " + mask + " must have " + cfg.embedDim() + " entries on " + device());
+        embedMask.set(mask);
+    }
+
+    /**
+     * The state dict of the dense model {@code to} from one cut out of a model with config {@code from} (every
+     * pruned row and column already removed, names still those of {@code from}): Q/K/V in {@code to}'s layout
+     * (fused where its qk == v) and, where the attention scale changes with the QK width (configs without an explicit
+     * attn_scale), the ratio folded into Q, so that the dense model computes what the masked one did.
+     */
+    public static java.util.LinkedHashMap<String, Tensor> denseStateDict(VitConfig from, VitConfig to, Map<String, Tensor> cut) {
+        java.util.LinkedHashMap<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : cut.entrySet()) {
+            String n = e.getKey();
+            boolean qkvPart = n.startsWith("blocks.") && n.matches("blocks\\.\\d+\\.attn\\.(qkv|q|k|v)\\.(weight|bias)");
+            if (!qkvPart) out.put(n, e.getValue());
+        }
+        for (int b = 0; b < from.depth(); b++)
+            Block.attentionToLayout("blocks." + b, to.blocks().get(b), from.scaleOf(b) / to.scaleOf(b), cut, out);
+        return out;
     }
 
     /** Total trainable parameters (equals {@link ModelStats#params}). */

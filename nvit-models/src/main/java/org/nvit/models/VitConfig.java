@@ -84,6 +84,10 @@ public record VitConfig(
         return new VitConfig(imageSize, patchSize, inChans, numClasses, e, distilled, layerNormEps, attnScale, blocks, globalPool);
     }
 
+    public VitConfig withImageSize(int size) {
+        return new VitConfig(size, patchSize, inChans, numClasses, embedDim, distilled, layerNormEps, attnScale, blocks, globalPool);
+    }
+
     public VitConfig withNumClasses(int c) {
         return new VitConfig(imageSize, patchSize, inChans, c, embedDim, distilled, layerNormEps, attnScale, blocks, globalPool);
     }

@@ -80,7 +80,7 @@ public final class LatencyTableBuilder {
     /** Median forward seconds of one block with these dims on a [batch, tokens, emb] input. */
     public double measureBlock(int emb, BlockSpec spec, int tokens, double attnScale, double eps) {
         Params p = new Params(DType.F32, new Rng(emb * 31L + spec.hashCode()));
-        Block block = new Block(p, "b", emb, spec, attnScale, eps);
+        Block block = new Block(p, "b", emb, spec, attnScale, eps, null);
         for (Var w : p.all().values()) w.setValue(backend.fromCpu(w.value()));
         Tensor x = backend.fromCpu(Tensor.randn(DType.F32, new Rng(1), 1, batch, tokens, emb));
         return median(() -> block.forward(Var.constant(x), false, 0, null));

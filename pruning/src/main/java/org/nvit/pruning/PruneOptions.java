@@ -42,5 +42,7 @@ public record PruneOptions(double targetRatio, int interval, int perStep, double
 
     public PruneOptions withGroupSizes(Map<UnitKind, Integer> g) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, g, seed); }
 
+    public PruneOptions withKl(double coeff) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, coeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
+
     public PruneOptions withLr(double l) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, l, weightDecay, importance, groupSizes, seed); }
 }

@@ -21,13 +21,13 @@ public final class PruneReport {
     private PruneReport() {}
 
     /** Header plus one row per pruning step: step, batches, latency, EMB, heads, QK, V, MLP per block. */
-    public static String dimsCsv(List<Pruner.StepRecord> steps) {
+    public static String dimsCsv(List<StepRecord> steps) {
         int depth = steps.getFirst().dims().depth();
         StringBuilder sb = new StringBuilder("step,batches,latency_s,emb");
         for (String k : new String[] {"heads", "qk", "v", "mlp"})
             for (int b = 0; b < depth; b++) sb.append(',').append(k).append('_').append(b);
         sb.append('\n');
-        for (Pruner.StepRecord r : steps) {
+        for (StepRecord r : steps) {
             VitConfig c = r.dims();
             sb.append(r.step()).append(',').append(r.batches()).append(',')
                     .append(String.format(Locale.ROOT, "%.6g", r.latency())).append(',').append(c.embedDim());
@@ -39,7 +39,7 @@ public final class PruneReport {
         return sb.toString();
     }
 
-    public static void writeDimsCsv(Path file, List<Pruner.StepRecord> steps) throws IOException {
+    public static void writeDimsCsv(Path file, List<StepRecord> steps) throws IOException {
         AtomicFiles.writeString(file, dimsCsv(steps));
     }
 
@@ -64,9 +64,9 @@ public final class PruneReport {
     }
 
     /** Estimated (table) latency after each pruning step, as a fraction of the original. */
-    public static void writeLatencyPng(Path file, List<Pruner.StepRecord> steps, double target) throws IOException {
+    public static void writeLatencyPng(Path file, List<StepRecord> steps, double target) throws IOException {
         double orig = steps.getFirst().latency();
-        double[] x = steps.stream().mapToDouble(Pruner.StepRecord::step).toArray();
+        double[] x = steps.stream().mapToDouble(StepRecord::step).toArray();
         double[] y = steps.stream().mapToDouble(r -> r.latency() / orig).toArray();
         XYChart c = chart("Estimated latency (lookup table)", "pruning step", "latency / original");
         add(c, "estimated", x, y);

@@ -1,108 +1,65 @@
 package org.nvit.pruning;
 
-import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import org.nvit.engine.Backends;
+import org.nvit.engine.DType;
+import org.nvit.engine.Device;
 import org.nvit.engine.Tensor;
-import org.nvit.models.BlockSpec;
+import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.models.structure.Coupling;
 
 /**
  * Dense conversion (nvit-paper.md 5.1): from a masked full-size state dict to a smaller ragged {@link VitConfig} and
- * its state dict, by slicing out every pruned row and column. Heads are hard-masked (zeroed) while pruning, so there is
- * no head gate to fold. A block whose remaining QK width equals its V width is written in timm's fused
- * {@code attn.qkv} layout, otherwise as separate {@code attn.q/k/v}. When the config has no explicit attention scale
- * (1/sqrt(qk_dim) per block), pruning QK would change the scale; the old/new ratio is folded into the Q rows so that
- * the dense model computes exactly what the masked one did.
+ * its state dict, by cutting out every index that a pruned unit's couplings cover ({@link Structure#couplings}: the
+ * same slices the masks zero). Heads are hard-masked (zeroed) while pruning, so there is no head gate to fold. The
+ * model then writes the result in its dense layout ({@link VisionTransformer#denseStateDict}): fused {@code attn.qkv}
+ * where the remaining QK width equals the V width, else separate {@code attn.q/k/v}, and the old/new attention scale
+ * folded into Q where the config has no explicit scale, so the dense model computes exactly what the masked one did.
  */
 public final class Shrink {
     private Shrink() {}
 
     public record Result(VitConfig config, LinkedHashMap<String, Tensor> stateDict) {}
 
+    /** params may live on any device; the result is on the host. */
     public static Result apply(PruningMasks masks, Map<String, Tensor> params) {
         Structure st = masks.structure();
-        VitConfig full = st.config();
-        VitConfig dense = masks.currentConfig();
-        int[] emb = keptIndices(masks.keep(PruningLayer.EMB));
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, BitSet[]> removed = new HashMap<>();
+        for (PruningLayer l : st.layers())
+            for (int u = 0; u < st.units(l); u++) {
+                if (masks.kept(l, u)) continue;
+                for (Coupling c : st.couplings(l)) {
+                    Tensor p = params.get(c.param());
+                    if (p == null) continue;
+                    BitSet[] axes = removed.computeIfAbsent(c.param(), k -> new BitSet[p.rank()]);
+                    if (axes[c.axis()] == null) axes[c.axis()] = new BitSet();
+                    for (int i : c.indices(u)) axes[c.axis()].set(i);
+                }
+            }
+        LinkedHashMap<String, Tensor> cut = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            String n = e.getKey();
-            Tensor t = e.getValue();
-            if (n.startsWith("blocks.")) continue;
-            switch (n) {
-                case "cls_token", "dist_token", "pos_embed" -> out.put(n, gather(t, null, null, emb));
-                case "patch_embed.proj.weight", "patch_embed.proj.bias", "norm.weight", "norm.bias" -> out.put(n, gather(t, emb));
-                case "head.weight", "head_dist.weight" -> out.put(n, gather(t, null, emb));
-                default -> out.put(n, t.copy());
-            }
+            Tensor t = e.getValue().device() == Device.CPU ? e.getValue() : Backends.of(e.getValue()).toCpu(e.getValue());
+            BitSet[] r = removed.get(e.getKey());
+            cut.put(e.getKey(), r == null ? t.copy() : gather(t, kept(t.shape(), r)));
         }
-        for (int b = 0; b < full.depth(); b++) block(st, masks, params, b, emb, dense, out);
-        return new Result(dense, out);
+        VitConfig dense = masks.currentConfig();
+        return new Result(dense, VisionTransformer.denseStateDict(st.config(), dense, cut));
     }
 
-    private static void block(Structure st, PruningMasks masks, Map<String, Tensor> params, int b, int[] emb,
-                              VitConfig dense, Map<String, Tensor> out) {
-        BlockSpec s = st.config().blocks().get(b);
-        String p = "blocks." + b + ".";
-        int[] heads = keptIndices(masks.keep(new PruningLayer(UnitKind.HEAD, b)));
-        int[] qk = keptIndices(masks.keep(new PruningLayer(UnitKind.QK, b)));
-        int[] v = keptIndices(masks.keep(new PruningLayer(UnitKind.V, b)));
-        int[] mlp = keptIndices(masks.keep(new PruningLayer(UnitKind.MLP, b)));
-        int[] qRows = headRows(heads, qk, s.qkDim()), vRows = headRows(heads, v, s.vDim());
-        for (String n : new String[] {"norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "attn.proj.bias", "mlp.fc2.bias"})
-            if (params.containsKey(p + n)) out.put(p + n, gather(params.get(p + n), emb));
-        out.put(p + "attn.proj.weight", gather(params.get(p + "attn.proj.weight"), emb, vRows));
-        out.put(p + "mlp.fc1.weight", gather(params.get(p + "mlp.fc1.weight"), mlp, emb));
-        if (params.containsKey(p + "mlp.fc1.bias")) out.put(p + "mlp.fc1.bias", gather(params.get(p + "mlp.fc1.bias"), mlp));
-        out.put(p + "mlp.fc2.weight", gather(params.get(p + "mlp.fc2.weight"), emb, mlp));
-
-        double qScale = st.config().scaleOf(b) / dense.scaleOf(b);
-        Tensor[] w = new Tensor[3], bias = new Tensor[3];
-        char[] which = {'q', 'k', 'v'};
-        for (int i = 0; i < 3; i++) {
-            Structure.Rows r = st.rows(b, which[i]);
-            int[] rows = offset(i == 2 ? vRows : qRows, r.offset());
-            w[i] = gather(params.get(r.weight()), rows, emb);
-            bias[i] = r.bias() == null ? null : gather(params.get(r.bias()), rows);
+    /** Per axis, the indices not removed (null: every index). */
+    private static int[][] kept(int[] shape, BitSet[] removed) {
+        int[][] keep = new int[shape.length][];
+        for (int a = 0; a < shape.length; a++) {
+            if (removed[a] == null) continue;
+            int[] k = new int[shape[a] - removed[a].cardinality()];
+            for (int i = 0, j = 0; i < shape[a]; i++) if (!removed[a].get(i)) k[j++] = i;
+            keep[a] = k;
         }
-        if (qScale != 1) {
-            scaleInPlace(w[0], qScale);
-            if (bias[0] != null) scaleInPlace(bias[0], qScale);
-        }
-        BlockSpec d = dense.blocks().get(b);
-        if (d.qkDim() == d.vDim()) {
-            out.put(p + "attn.qkv.weight", concatRows(w));
-            if (bias[0] != null) out.put(p + "attn.qkv.bias", concatRows(bias));
-        } else {
-            for (int i = 0; i < 3; i++) {
-                out.put(p + "attn." + which[i] + ".weight", w[i]);
-                if (bias[i] != null) out.put(p + "attn." + which[i] + ".bias", bias[i]);
-            }
-        }
-    }
-
-    static int[] keptIndices(boolean[] keep) {
-        int n = 0;
-        for (boolean k : keep) if (k) n++;
-        int[] r = new int[n];
-        for (int i = 0, j = 0; i < keep.length; i++) if (keep[i]) r[j++] = i;
-        return r;
-    }
-
-    /** Head-major rows h * width + d for kept heads and kept per-head indices. */
-    static int[] headRows(int[] heads, int[] idx, int width) {
-        int[] r = new int[heads.length * idx.length];
-        int j = 0;
-        for (int h : heads) for (int d : idx) r[j++] = h * width + d;
-        return r;
-    }
-
-    private static int[] offset(int[] rows, int off) {
-        int[] r = rows.clone();
-        for (int i = 0; i < r.length; i++) r[i] += off;
-        return r;
+        return keep;
     }
 
     /** Copies the sub-tensor keeping, on each axis, the listed indices (null = every index). */
@@ -122,36 +79,31 @@ public final class Shrink {
             outShape[a] = k.length;
         }
         Tensor out = Tensor.zeros(t.dtype(), outShape);
+        if (out.numel() == 0) return out;
         long[] stride = new long[shape.length];
         long s = 1;
         for (int a = shape.length - 1; a >= 0; a--) { stride[a] = s; s *= shape[a]; }
+        int last = shape.length - 1;
+        boolean f32 = t.dtype() == DType.F32;
+        float[] src = f32 ? t.floats() : null, dst = f32 ? out.floats() : null;
         int[] pos = new int[shape.length];
-        long n = out.numel();
-        for (long o = 0; o < n; o++) {
-            long src = 0;
-            for (int a = 0; a < shape.length; a++) src += idx[a][pos[a]] * stride[a];
-            out.setFlat(o, t.getFlat(src));
-            for (int a = shape.length - 1; a >= 0; a--) {
+        long rows = out.numel() / outShape[last], o = 0;
+        int[] lastIdx = idx[last];
+        for (long r = 0; r < rows; r++) { // one output row (the last axis) at a time
+            long base = 0;
+            for (int a = 0; a < last; a++) base += idx[a][pos[a]] * stride[a];
+            if (f32) {
+                int b = t.off() + (int) base;
+                for (int i = 0; i < lastIdx.length; i++) dst[(int) o + i] = src[b + lastIdx[i]];
+            } else {
+                for (int i = 0; i < lastIdx.length; i++) out.setFlat(o + i, t.getFlat(base + lastIdx[i]));
+            }
+            o += lastIdx.length;
+            for (int a = last - 1; a >= 0; a--) {
                 if (++pos[a] < outShape[a]) break;
                 pos[a] = 0;
             }
         }
         return out;
-    }
-
-    private static Tensor concatRows(Tensor[] parts) {
-        List<Tensor> ps = new ArrayList<>(List.of(parts));
-        int rows = 0;
-        for (Tensor x : ps) rows += x.dim(0);
-        int[] shape = ps.get(0).shape();
-        shape[0] = rows;
-        Tensor out = Tensor.zeros(ps.get(0).dtype(), shape);
-        long o = 0;
-        for (Tensor x : ps) for (long i = 0; i < x.numel(); i++) out.setFlat(o++, x.getFlat(i));
-        return out;
-    }
-
-    private static void scaleInPlace(Tensor t, double s) {
-        for (long i = 0; i < t.numel(); i++) t.setFlat(i, t.getFlat(i) * s);
     }
 }

@@ -2,35 +2,77 @@ package org.nvit.pruning;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.nvit.models.BlockSpec;
+import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.models.structure.Coupling;
+import org.nvit.models.structure.CouplingTable;
+import org.nvit.models.structure.Dim;
 
 /**
- * Which parameter slices each NViT pruning unit owns (zeroed when it is pruned) and which of them feed its saliency,
- * over the timm parameter names of a (possibly ragged) model at its full, unpruned shape. The tables are those of
- * nvit-paper.md 1.3 (the official code's choice). Q, K and V rows are found either in the fused
- * {@code attn.qkv} tensor (rows q | k | v, head-major) or in separate {@code attn.q/k/v} tensors, whichever the model has.
+ * The pruning view of a model's {@link CouplingTable}: NViT's layers (EMB, then per block HEAD, QK, V, MLP), the
+ * slices each unit owns (zeroed when it is pruned, cut out by {@link Shrink}) and those that score it. Built from the
+ * model, or from a config and the parameter names of a state dict (Q, K, V in a fused {@code attn.qkv} or in separate
+ * {@code attn.q/k/v} tensors, whichever the names hold). Per-unit vectors of all layers (scores, keep flags) are laid
+ * end to end in layer order: {@link #offset} and {@link #totalUnits}.
+ *
+ * <p>The criterion follows the official code (nvit-paper.md 1.3), by the slices' {@link org.nvit.models.structure.Role}:
+ * a unit is scored on the slices that compute it (OUTPUT: its rows and biases, the patch filter); a head also on its
+ * K rows; the embedding also on the input columns of every q/k/v and fc1. Norms, tokens, the classifier, K for QK,
+ * proj columns for heads and V, and fc2 columns for MLP are zeroed and cut but not scored.
  */
 public final class Structure {
-    /** Where the rows of Q, K or V of one block live: tensor name, optional bias name, first row. */
-    record Rows(String weight, String bias, int offset) {}
-
     private final VitConfig cfg;
-    private final Set<String> names;
     private final List<PruningLayer> layers = new ArrayList<>();
+    private final Map<PruningLayer, List<Coupling>> owned = new LinkedHashMap<>(), scored = new LinkedHashMap<>();
+    private final Map<PruningLayer, Integer> units = new LinkedHashMap<>(), offsets = new LinkedHashMap<>();
+    private final int total;
 
+    /** The structure of a model, from its own layers. */
+    public Structure(VisionTransformer model) { this(model.config(), model.couplings()); }
+
+    /** The structure of a state dict of this config (the names say whether attention is fused). */
     public Structure(VitConfig cfg, Collection<String> paramNames) {
+        this(cfg, tableFor(cfg, Set.copyOf(paramNames)));
+    }
+
+    private Structure(VitConfig cfg, CouplingTable table) {
         this.cfg = cfg;
-        this.names = Set.copyOf(paramNames);
-        layers.add(PruningLayer.EMB);
-        for (int b = 0; b < cfg.depth(); b++)
-            for (UnitKind k : new UnitKind[] {UnitKind.HEAD, UnitKind.QK, UnitKind.V, UnitKind.MLP})
-                layers.add(new PruningLayer(k, b));
+        int at = 0;
+        for (Dim d : table.dims()) {
+            PruningLayer l = PruningLayer.of(d);
+            layers.add(l);
+            owned.put(l, table.of(d));
+            scored.put(l, table.of(d).stream().filter(Structure::scores).toList());
+            units.put(l, table.units(d));
+            offsets.put(l, at);
+            at += table.units(d);
+        }
+        this.total = at;
+    }
+
+    private static CouplingTable tableFor(VitConfig cfg, Set<String> names) {
         for (String req : new String[] {"patch_embed.proj.weight", "pos_embed", "cls_token"})
             if (!names.contains(req)) throw new IllegalArgumentException("model has no parameter '" + req + "': not a timm-style ViT");
-        for (int b = 0; b < cfg.depth(); b++) rows(b, 'q');
+        for (int b = 0; b < cfg.depth(); b++) {
+            String p = "blocks." + b + ".attn.";
+            if (!names.contains(p + "qkv.weight") && !names.contains(p + "q.weight"))
+                throw new IllegalArgumentException("model has neither " + p + "qkv.weight nor " + p + "q.weight");
+        }
+        return VisionTransformer.couplings(cfg, b -> names.contains("blocks." + b + ".attn.qkv.weight")).restrictedTo(names);
+    }
+
+    /** The official code's criterion, by role (see the class comment). */
+    static boolean scores(Coupling c) {
+        return switch (c.role()) {
+            case OUTPUT -> true;
+            case KEY -> c.dim().kind() == Dim.Kind.HEAD;
+            case INPUT -> c.dim().kind() == Dim.Kind.EMB;
+            case CLASSIFIER, NORM, TOKEN -> false;
+        };
     }
 
     public VitConfig config() { return cfg; }
@@ -39,150 +81,22 @@ public final class Structure {
     public List<PruningLayer> layers() { return layers; }
 
     /** Number of units of a layer at full size. */
-    public int units(PruningLayer l) {
-        if (l.kind() == UnitKind.EMB) return cfg.embedDim();
-        BlockSpec s = cfg.blocks().get(l.block());
-        return switch (l.kind()) {
-            case HEAD -> s.heads();
-            case QK -> s.qkDim();
-            case V -> s.vDim();
-            case MLP -> s.mlpDim();
-            case EMB -> throw new AssertionError();
-        };
-    }
+    public int units(PruningLayer l) { return check(units.get(l), l); }
 
-    Rows rows(int b, char which) {
-        BlockSpec s = cfg.blocks().get(b);
-        String p = "blocks." + b + ".attn.";
-        if (names.contains(p + "qkv.weight")) {
-            int off = which == 'q' ? 0 : which == 'k' ? s.qkWidth() : 2 * s.qkWidth();
-            return new Rows(p + "qkv.weight", opt(p + "qkv.bias"), off);
-        }
-        String w = p + which + ".weight";
-        if (!names.contains(w)) throw new IllegalArgumentException("model has neither " + p + "qkv.weight nor " + w);
-        return new Rows(w, opt(p + which + ".bias"), 0);
-    }
+    /** Where the layer's units start in a vector over all layers' units. */
+    public int offset(PruningLayer l) { return check(offsets.get(l), l); }
 
-    private String opt(String name) { return names.contains(name) ? name : null; }
+    /** The number of units of all layers together. */
+    public int totalUnits() { return total; }
 
-    private static void rowAndBias(List<Slice> out, Rows r, int row) {
-        out.add(new Slice(r.weight(), 0, r.offset() + row));
-        if (r.bias() != null) out.add(new Slice(r.bias(), 0, r.offset() + row));
-    }
+    /** The slices each unit of the layer owns: zeroed when it is pruned, cut out by the shrink. */
+    public List<Coupling> couplings(PruningLayer l) { return check(owned.get(l), l); }
 
-    private void addIf(List<Slice> out, String name, int axis, int index) {
-        if (names.contains(name)) out.add(new Slice(name, axis, index));
-    }
+    /** The slices whose sum of w * dL/dw is the saliency of the layer's units. */
+    public List<Coupling> criterion(PruningLayer l) { return check(scored.get(l), l); }
 
-    /** The slices zeroed when this unit is pruned. */
-    public List<Slice> zeroed(PruningLayer l, int u) {
-        List<Slice> out = new ArrayList<>();
-        int b = l.block();
-        String p = "blocks." + b + ".";
-        switch (l.kind()) {
-            case EMB -> {
-                addIf(out, "patch_embed.proj.weight", 0, u);
-                addIf(out, "patch_embed.proj.bias", 0, u);
-                addIf(out, "cls_token", 2, u);
-                addIf(out, "dist_token", 2, u);
-                addIf(out, "pos_embed", 2, u);
-                addIf(out, "norm.weight", 0, u);
-                addIf(out, "norm.bias", 0, u);
-                addIf(out, "head.weight", 1, u);
-                addIf(out, "head_dist.weight", 1, u);
-                for (int i = 0; i < cfg.depth(); i++) {
-                    String q = "blocks." + i + ".";
-                    for (String n : new String[] {"norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
-                            "attn.proj.weight", "attn.proj.bias", "mlp.fc2.weight", "mlp.fc2.bias"})
-                        addIf(out, q + n, 0, u);
-                    addIf(out, q + "mlp.fc1.weight", 1, u);
-                    for (String n : qkvWeights(i)) out.add(new Slice(n, 1, u));
-                }
-            }
-            case HEAD -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int d = 0; d < s.qkDim(); d++) {
-                    rowAndBias(out, rows(b, 'q'), u * s.qkDim() + d);
-                    rowAndBias(out, rows(b, 'k'), u * s.qkDim() + d);
-                }
-                for (int d = 0; d < s.vDim(); d++) {
-                    rowAndBias(out, rows(b, 'v'), u * s.vDim() + d);
-                    out.add(new Slice(p + "attn.proj.weight", 1, u * s.vDim() + d));
-                }
-            }
-            case QK -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int h = 0; h < s.heads(); h++) {
-                    rowAndBias(out, rows(b, 'q'), h * s.qkDim() + u);
-                    rowAndBias(out, rows(b, 'k'), h * s.qkDim() + u);
-                }
-            }
-            case V -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int h = 0; h < s.heads(); h++) {
-                    rowAndBias(out, rows(b, 'v'), h * s.vDim() + u);
-                    out.add(new Slice(p + "attn.proj.weight", 1, h * s.vDim() + u));
-                }
-            }
-            case MLP -> {
-                out.add(new Slice(p + "mlp.fc1.weight", 0, u));
-                addIf(out, p + "mlp.fc1.bias", 0, u);
-                out.add(new Slice(p + "mlp.fc2.weight", 1, u));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The slices whose sum of w * dL/dw is this unit's saliency c_u (nvit-paper.md 1.3, "criterion" column): EMB uses
-     * the patch-embedding row, every proj and fc2 output row (+ bias), every fc1 and q/k/v input column; HEAD its q, k,
-     * v rows (+ biases); QK index d of Q only; V index d of V; MLP the fc1 row and bias. Norms, tokens, K for QK and
-     * fc2 for MLP are zeroed but not scored, as in the official code.
-     */
-    public List<Slice> criterion(PruningLayer l, int u) {
-        List<Slice> out = new ArrayList<>();
-        int b = l.block();
-        String p = "blocks." + b + ".";
-        switch (l.kind()) {
-            case EMB -> {
-                addIf(out, "patch_embed.proj.weight", 0, u);
-                addIf(out, "patch_embed.proj.bias", 0, u);
-                for (int i = 0; i < cfg.depth(); i++) {
-                    String q = "blocks." + i + ".";
-                    for (String n : new String[] {"attn.proj.weight", "attn.proj.bias", "mlp.fc2.weight", "mlp.fc2.bias"})
-                        addIf(out, q + n, 0, u);
-                    addIf(out, q + "mlp.fc1.weight", 1, u);
-                    for (String n : qkvWeights(i)) out.add(new Slice(n, 1, u));
-                }
-            }
-            case HEAD -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int d = 0; d < s.qkDim(); d++) {
-                    rowAndBias(out, rows(b, 'q'), u * s.qkDim() + d);
-                    rowAndBias(out, rows(b, 'k'), u * s.qkDim() + d);
-                }
-                for (int d = 0; d < s.vDim(); d++) rowAndBias(out, rows(b, 'v'), u * s.vDim() + d);
-            }
-            case QK -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int h = 0; h < s.heads(); h++) rowAndBias(out, rows(b, 'q'), h * s.qkDim() + u);
-            }
-            case V -> {
-                BlockSpec s = cfg.blocks().get(b);
-                for (int h = 0; h < s.heads(); h++) rowAndBias(out, rows(b, 'v'), h * s.vDim() + u);
-            }
-            case MLP -> {
-                out.add(new Slice(p + "mlp.fc1.weight", 0, u));
-                addIf(out, p + "mlp.fc1.bias", 0, u);
-            }
-        }
-        return out;
-    }
-
-    /** The distinct weight tensors holding Q, K, V of block b (one fused tensor, or three). */
-    private List<String> qkvWeights(int b) {
-        String fused = "blocks." + b + ".attn.qkv.weight";
-        if (names.contains(fused)) return List.of(fused);
-        return List.of(rows(b, 'q').weight(), rows(b, 'k').weight(), rows(b, 'v').weight());
+    private static <T> T check(T v, PruningLayer l) {
+        if (v == null) throw new IllegalArgumentException("the model has no pruning layer " + l);
+        return v;
     }
 }

@@ -321,6 +321,7 @@ public class ReferenceBackend implements Backend {
                 case ABS -> Math.abs(v);
                 case SQUARE -> v * v;
             };
+            if (sum.dtype() == org.nvit.engine.DType.F32) s = (float) s; // the score in the tensors' own precision
             if (Double.isFinite(s)) sum.setFlat(i, sum.getFlat(i) + s);
             c.setFlat(i, 0);
         }

@@ -118,9 +118,51 @@ public record AugmentConfig(
     }
 
     public AugmentConfig withNormalization(float[] newMean, float[] newStd) {
-        return new AugmentConfig(imageSize, randomResizedCrop, scaleMin, scaleMax, ratioMin, ratioMax, interpolation,
-                padCrop, hflip, randAugment, raOps, raMagnitude, raMagnitudeStd, erasingProb, mixupAlpha, cutmixAlpha,
-                mixSwitchProb, labelSmoothing, evalCropFraction, newMean, newStd);
+        Builder b = builder();
+        b.mean = newMean;
+        b.std = newStd;
+        return b.build();
+    }
+
+    /** A copy with RandomResizedCrop on or off. */
+    public AugmentConfig withRandomResizedCrop(boolean on) { Builder b = builder(); b.rrc = on; return b.build(); }
+
+    /** A copy with a pad-and-random-crop of this many pixels (0: off). */
+    public AugmentConfig withPadCrop(int pixels) { Builder b = builder(); b.pad = pixels; return b.build(); }
+
+    public AugmentConfig withHflip(double p) { Builder b = builder(); b.flip = p; return b.build(); }
+
+    public AugmentConfig withRandAugment(boolean on) { Builder b = builder(); b.ra = on; return b.build(); }
+
+    public AugmentConfig withErasing(double p) { Builder b = builder(); b.erase = p; return b.build(); }
+
+    public AugmentConfig withMixup(double alpha) { Builder b = builder(); b.mix = alpha; return b.build(); }
+
+    public AugmentConfig withCutmix(double alpha) { Builder b = builder(); b.cut = alpha; return b.build(); }
+
+    public AugmentConfig withSmoothing(double s) { Builder b = builder(); b.smooth = s; return b.build(); }
+
+    /** The fields as mutable copies, for the withers and the overrides; build() validates again. */
+    private static final class Builder {
+        int imageSize, pad, ops;
+        boolean rrc, ra;
+        double sMin, sMax, rMin, rMax, flip, m, mstd, erase, mix, cut, sw, smooth, crop;
+        Interpolation interp;
+        float[] mean, std;
+
+        AugmentConfig build() {
+            return new AugmentConfig(imageSize, rrc, sMin, sMax, rMin, rMax, interp, pad, flip, ra, ops, m, mstd, erase,
+                    mix, cut, sw, smooth, crop, mean, std);
+        }
+    }
+
+    private Builder builder() {
+        Builder b = new Builder();
+        b.imageSize = imageSize; b.rrc = randomResizedCrop; b.sMin = scaleMin; b.sMax = scaleMax; b.rMin = ratioMin;
+        b.rMax = ratioMax; b.interp = interpolation; b.pad = padCrop; b.flip = hflip; b.ra = randAugment; b.ops = raOps;
+        b.m = raMagnitude; b.mstd = raMagnitudeStd; b.erase = erasingProb; b.mix = mixupAlpha; b.cut = cutmixAlpha;
+        b.sw = mixSwitchProb; b.smooth = labelSmoothing; b.crop = evalCropFraction; b.mean = mean; b.std = std;
+        return b;
     }
 
     /**
@@ -130,34 +172,29 @@ public record AugmentConfig(
      */
     public AugmentConfig withOverrides(String spec) {
         if (spec == null || spec.isBlank()) return this;
-        boolean rrc = randomResizedCrop, ra = randAugment;
-        double sMin = scaleMin, sMax = scaleMax, rMin = ratioMin, rMax = ratioMax, flip = hflip, m = raMagnitude;
-        double mstd = raMagnitudeStd, erase = erasingProb, mix = mixupAlpha, cut = cutmixAlpha, sw = mixSwitchProb;
-        double smooth = labelSmoothing, crop = evalCropFraction;
-        int pad = padCrop, ops = raOps;
-        Interpolation interp = interpolation;
+        Builder b = builder();
         for (String item : spec.split(",")) {
             String[] kv = item.strip().split("=", 2);
             if (kv.length != 2) throw new DataException("augmentation override '" + item + "' is not key=value");
             String k = kv[0].strip().toLowerCase(Locale.ROOT), v = kv[1].strip();
             try {
                 switch (k) {
-                    case "rrc" -> rrc = bool(v);
-                    case "scale" -> { double[] r = range(v); sMin = r[0]; sMax = r[1]; }
-                    case "ratio" -> { double[] r = range(v); rMin = r[0]; rMax = r[1]; }
-                    case "interp" -> interp = Interpolation.valueOf(v.toUpperCase(Locale.ROOT));
-                    case "pad" -> pad = Integer.parseInt(v);
-                    case "hflip" -> flip = Double.parseDouble(v);
-                    case "randaug" -> ra = bool(v);
-                    case "ra-ops" -> ops = Integer.parseInt(v);
-                    case "ra-m" -> m = Double.parseDouble(v);
-                    case "ra-mstd" -> mstd = Double.parseDouble(v);
-                    case "erasing" -> erase = Double.parseDouble(v);
-                    case "mixup" -> mix = Double.parseDouble(v);
-                    case "cutmix" -> cut = Double.parseDouble(v);
-                    case "switch" -> sw = Double.parseDouble(v);
-                    case "smoothing" -> smooth = Double.parseDouble(v);
-                    case "crop-fraction" -> crop = Double.parseDouble(v);
+                    case "rrc" -> b.rrc = bool(v);
+                    case "scale" -> { double[] r = range(v); b.sMin = r[0]; b.sMax = r[1]; }
+                    case "ratio" -> { double[] r = range(v); b.rMin = r[0]; b.rMax = r[1]; }
+                    case "interp" -> b.interp = Interpolation.valueOf(v.toUpperCase(Locale.ROOT));
+                    case "pad" -> b.pad = Integer.parseInt(v);
+                    case "hflip" -> b.flip = Double.parseDouble(v);
+                    case "randaug" -> b.ra = bool(v);
+                    case "ra-ops" -> b.ops = Integer.parseInt(v);
+                    case "ra-m" -> b.m = Double.parseDouble(v);
+                    case "ra-mstd" -> b.mstd = Double.parseDouble(v);
+                    case "erasing" -> b.erase = Double.parseDouble(v);
+                    case "mixup" -> b.mix = Double.parseDouble(v);
+                    case "cutmix" -> b.cut = Double.parseDouble(v);
+                    case "switch" -> b.sw = Double.parseDouble(v);
+                    case "smoothing" -> b.smooth = Double.parseDouble(v);
+                    case "crop-fraction" -> b.crop = Double.parseDouble(v);
                     default -> throw new DataException("unknown augmentation key '" + k + "'; use rrc, scale, ratio, "
                             + "interp, pad, hflip, randaug, ra-ops, ra-m, ra-mstd, erasing, mixup, cutmix, switch, "
                             + "smoothing, crop-fraction");
@@ -167,8 +204,7 @@ public record AugmentConfig(
                 throw new DataException("augmentation override '" + item.strip() + "' has a bad value", e);
             }
         }
-        return new AugmentConfig(imageSize, rrc, sMin, sMax, rMin, rMax, interp, pad, flip, ra, ops, m, mstd, erase,
-                mix, cut, sw, smooth, crop, mean, std);
+        return b.build();
     }
 
     private static boolean bool(String v) {

@@ -1,9 +1,11 @@
 package org.nvit.models.layers;
 
+import java.util.List;
 import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Rng;
 import org.nvit.models.BlockSpec;
+import org.nvit.models.structure.Coupling;
 
 /** Pre-norm transformer block: x + DropPath(Attn(LN1 x)), then x + DropPath(MLP(LN2 x)). */
 public final class Block {
@@ -11,10 +13,10 @@ public final class Block {
     public final Attention attn;
     public final Mlp mlp;
 
-    public Block(Params p, String name, int dim, BlockSpec spec, double scale, double eps) {
-        norm1 = new LayerNorm(p, name + ".norm1", dim, eps);
+    public Block(Params p, String name, int dim, BlockSpec spec, double scale, double eps, ChannelMask embedMask) {
+        norm1 = new LayerNorm(p, name + ".norm1", dim, eps, embedMask);
         attn = new Attention(p, name + ".attn", dim, spec, scale);
-        norm2 = new LayerNorm(p, name + ".norm2", dim, eps);
+        norm2 = new LayerNorm(p, name + ".norm2", dim, eps, embedMask);
         mlp = new Mlp(p, name + ".mlp", dim, spec.mlpDim());
     }
 
@@ -26,5 +28,19 @@ public final class Block {
 
     private static Var maybeDrop(Var y, boolean training, double p, Rng rng) {
         return training && p > 0 ? F.dropPath(y, p, rng) : y;
+    }
+
+    /** The couplings of block {@code index} (named {@code name}), its attention fused or not. */
+    public static void couplings(List<Coupling> out, String name, int index, BlockSpec s, int embed, boolean fusedAttention) {
+        LayerNorm.couplings(out, name + ".norm1", embed);
+        Attention.couplings(out, name + ".attn", index, s, embed, fusedAttention);
+        LayerNorm.couplings(out, name + ".norm2", embed);
+        Mlp.couplings(out, name + ".mlp", index, embed, s.mlpDim());
+    }
+
+    /** See {@link Attention#toLayout}. */
+    public static void attentionToLayout(String name, BlockSpec to, double qScale, java.util.Map<String, org.nvit.engine.Tensor> in,
+                                         java.util.Map<String, org.nvit.engine.Tensor> out) {
+        Attention.toLayout(name + ".attn", to, qScale, in, out);
     }
 }

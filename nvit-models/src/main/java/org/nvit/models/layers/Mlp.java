@@ -1,7 +1,11 @@
 package org.nvit.models.layers;
 
+import java.util.List;
 import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
+import org.nvit.models.structure.Coupling;
+import org.nvit.models.structure.Dim;
+import org.nvit.models.structure.Role;
 
 /** fc1 -> exact GELU -> fc2. */
 public final class Mlp {
@@ -13,4 +17,13 @@ public final class Mlp {
     }
 
     public Var forward(Var x) { return fc2.forward(F.gelu(fc1.forward(x))); }
+
+    /** A hidden neuron owns its fc1 row and fc2 column; the embedding owns fc1's input columns and fc2's output rows. */
+    static void couplings(List<Coupling> out, String name, int block, int embed, int hidden) {
+        Dim mlp = Dim.mlp(block);
+        Linear.rows(out, name + ".fc1", mlp, Role.OUTPUT, 0, hidden, 1, 1, hidden);
+        Linear.columns(out, name + ".fc2", mlp, Role.INPUT, hidden, 1, 1, hidden);
+        Linear.columns(out, name + ".fc1", Dim.EMB, Role.INPUT, embed, 1, 1, embed);
+        Linear.rows(out, name + ".fc2", Dim.EMB, Role.OUTPUT, 0, embed, 1, 1, embed);
+    }
 }

@@ -1,7 +1,11 @@
 package org.nvit.models.layers;
 
+import java.util.List;
 import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
+import org.nvit.models.structure.Coupling;
+import org.nvit.models.structure.Dim;
+import org.nvit.models.structure.Role;
 
 /**
  * A Conv2d with stride = kernel = patch: images [B, C, H, W] -> tokens [B, (H/p)(W/p), D]. Weight [D, C, p, p]
@@ -19,4 +23,9 @@ public final class PatchEmbed {
     }
 
     public Var forward(Var images) { return F.patchEmbed(images, weight, bias, patch); }
+
+    /** Each embedding channel owns its filter and bias entry. */
+    static void couplings(List<Coupling> out, String name, int embed) {
+        Linear.rows(out, name, Dim.EMB, Role.OUTPUT, 0, embed, 1, 1, embed);
+    }
 }

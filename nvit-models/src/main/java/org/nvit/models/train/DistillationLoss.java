@@ -17,7 +17,7 @@ import org.nvit.models.VisionTransformer.Output;
  * </ul>
  * A student without a dist head distils through its cls head.
  */
-public record DistillationLoss(String type, double alpha, double tau) {
+public record DistillationLoss(String type, double alpha, double tau) implements TrainStep.Objective {
 
     public Var loss(Output out, Tensor targets, Tensor teacherLogits) {
         Var base = F.softCrossEntropy(out.cls(), targets);

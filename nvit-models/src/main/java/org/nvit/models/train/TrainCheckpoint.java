@@ -26,6 +26,12 @@ public final class TrainCheckpoint {
     static final String OPTIONS_KEY = "nvit.train.options", STATE_KEY = "nvit.train.state";
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** The position is the whole RNG state of a run: every field must be there, spelt right, and of its type. */
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+            .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, true)
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
 
     /** Where training stands: the next batch to run is (epoch, batch); step counts optimizer steps done. */
     public record Position(@JsonProperty("epoch") int epoch, @JsonProperty("batch") int batch,
@@ -64,8 +70,19 @@ public final class TrainCheckpoint {
             else if (k.startsWith("optim.")) optim.put(k.substring(6), v);
             else if (k.startsWith("ema.")) ema.put(k.substring(4), v);
         });
-        return new Loaded(VitConfig.fromJson(cfg), JSON.readValue(opt, TrainOptions.class),
-                JSON.readValue(st, Position.class), model, optim, ema.isEmpty() ? null : ema);
+        Position pos;
+        TrainOptions options;
+        try {
+            pos = STRICT.readValue(st, Position.class);
+            options = JSON.readValue(opt, TrainOptions.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": the saved training state is damaged ("
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (pos.epoch() < 0 || pos.batch() < 0 || pos.step() < 0 || !(pos.bestTop1() >= -1 && pos.bestTop1() <= 1))
+            throw new IllegalArgumentException(file + ": the saved position (epoch " + pos.epoch() + ", batch " + pos.batch()
+                    + ", step " + pos.step() + ", best top-1 " + pos.bestTop1() + ") is impossible: the file is damaged");
+        return new Loaded(VitConfig.fromJson(cfg), options, pos, model, optim, ema.isEmpty() ? null : ema);
     }
 
     private static Tensor host(Tensor t) { return t.device() == Device.CPU ? t : Backends.of(t).toCpu(t); }

@@ -158,14 +158,62 @@ class TrainerTest {
         }
     }
 
-    @Test void nanLossStopsWithAClearMessageAndKeepsTheCheckpoint(@TempDir Path tmp) throws Exception {
+    @Test void nanLossStopsWithAClearMessageAndKeepsTheLastFiniteCheckpoint(@TempDir Path tmp) throws Exception {
         Path data = quadrants(tmp.resolve("data"), 128, 32);
+        // diverging before any checkpoint: the message says so instead of naming a file that does not exist
         TrainOptions o = options(data, tinyConfig(tmp), tmp.resolve("run"));
         o.epochs = 2;
         o.lr = 1e30;
-        o.minLr = 0;
+        o.minLr = 0.0;
         var e = assertThrows(TrainingDivergedException.class, () -> new Trainer(o).run());
-        assertTrue(e.getMessage().contains("at step") && e.getMessage().contains("last.ckpt"), e.getMessage());
+        assertTrue(e.getMessage().contains("at step") && e.getMessage().contains("no checkpoint was written yet"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("run/last.ckpt")));
+
+        // a healthy epoch, then a resume at an absurd lr (an allowed override): the message names the checkpoint,
+        // which still holds the finite weights of the healthy epoch
+        TrainOptions ok = options(data, tinyConfig(tmp), tmp.resolve("ok"));
+        ok.epochs = 1;
+        new Trainer(ok).run();
+        TrainOptions given = new TrainOptions();
+        given.epochs = 3;
+        given.lr = 1e30;
+        Trainer bad = Trainer.resume(tmp.resolve("ok"), given, java.util.Set.of("--epochs", "--lr"), x -> org.nvit.engine.Backends.cpu());
+        var e2 = assertThrows(TrainingDivergedException.class, bad::run);
+        assertTrue(e2.getMessage().contains(tmp.resolve("ok/last.ckpt").toString()), e2.getMessage());
+        TrainCheckpoint.Loaded kept = TrainCheckpoint.load(tmp.resolve("ok/last.ckpt"));
+        assertNull(WeightCheck.firstNonFinite(kept.model()));
+        assertEquals(1, kept.position().epoch());
+    }
+
+    @Test void resumeRefusesFlagsThatConflictWithTheCheckpoint(@TempDir Path tmp) throws Exception {
+        Path data = quadrants(tmp.resolve("data"), 96, 32);
+        TrainOptions o = options(data, tinyConfig(tmp), tmp.resolve("run"));
+        o.epochs = 1;
+        new Trainer(o).run();
+        TrainOptions given = new TrainOptions();
+        given.emaDecay = 0.99;
+        var e = assertThrows(IllegalArgumentException.class, () -> Trainer.resume(tmp.resolve("run"), given,
+                java.util.Set.of("--model-ema-decay"), x -> org.nvit.engine.Backends.cpu()));
+        assertTrue(e.getMessage().startsWith("--model-ema-decay 0.99 conflicts with the checkpoint's 0.0"), e.getMessage());
+    }
+
+    @Test void aDamagedPositionIsRefused(@TempDir Path tmp) throws Exception {
+        Path data = quadrants(tmp.resolve("data"), 96, 32);
+        TrainOptions o = options(data, tinyConfig(tmp), tmp.resolve("run"));
+        o.epochs = 1;
+        new Trainer(o).run();
+        Path ck = tmp.resolve("run/last.ckpt");
+        Safetensors.Contents c = Safetensors.read(ck);
+        for (String bad : new String[] {"{\"epoch\":-5,\"batch\":0,\"step\":0,\"best_top1\":0.5,\"seed\":7}",
+                "{\"epoch\":1,\"batch\":0,\"step\":3,\"best_top1\":0.5}",
+                "{\"epoch\":1,\"batch\":0,\"stpe\":3,\"step\":3,\"best_top1\":0.5,\"seed\":7}",
+                "{\"epoch\":1,\"batch\":0,\"step\":2,\"best_top1\":0.5,\"seed\":7}"}) {
+            var meta = new java.util.LinkedHashMap<>(c.metadata());
+            meta.put(TrainCheckpoint.STATE_KEY, bad);
+            Safetensors.write(ck, c.tensors(), meta);
+            var e = assertThrows(IllegalArgumentException.class, () -> Trainer.resume(tmp.resolve("run"), 2, 0).run(), bad);
+            assertTrue(e.getMessage().contains("last.ckpt"), e.getMessage());
+        }
     }
 
     @Test void optionsAreValidatedWithTheFlagName() {
