@@ -34,8 +34,10 @@ class LaunchAbiTest {
     static final class FakeGpu extends Gpu {
         final List<Launch> launches = new ArrayList<>();
 
-        FakeGpu(Blas blas) {
-            super("fake", 4, new CachingAllocator.Raw<>() {
+        FakeGpu(Blas blas) { this(blas, 4); }
+
+        FakeGpu(Blas blas, int multiprocessors) {
+            super("fake", multiprocessors, new CachingAllocator.Raw<>() {
                 @Override public DevPtr allocate(long bytes) { return new DevPtr(); }
 
                 @Override public void free(DevPtr block) {}
@@ -202,5 +204,26 @@ class LaunchAbiTest {
         cb.adamw(x, y, z, x, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 3);
         cb.randomUniform(x, 7, -1, 1);
         try (Bf16Buffer h = cb.toBf16(x)) { cb.fromBf16(h, y); }
+        Tensor mask = cb.empty(DType.F32, 10);
+        cb.maskedLayerNorm(x, bias, bias, mask, 1e-6f, y, rows, rows);
+        cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, y, bias, bias);   // gx aliases gy
+        cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, z, null, null);
+    }
+
+    /** gx may alias gy: the parameter sums, which read gy, must be queued before backward_x writes gx. */
+    @Test
+    void layerNormBackwardReadsGyBeforeWritingGx() {
+        FakeGpu gpu = new FakeGpu(new CheckingBlas());
+        CudaBackend cb = CudaBackend.over(gpu);
+        Tensor x = cb.empty(DType.F32, 6, 10), g = cb.empty(DType.F32, 6, 10), v = cb.empty(DType.F32, 10);
+        Tensor rows = cb.empty(DType.F32, 6);
+        for (Tensor mask : new Tensor[]{null, v}) {
+            gpu.launches.clear();
+            if (mask == null) cb.layerNormBackward(x, g, v, rows, rows, g, v, v);
+            else cb.maskedLayerNormBackward(x, g, v, mask, rows, rows, g, v, v);
+            List<String> names = gpu.launches.stream().map(Launch::name).toList();
+            assertEquals("nvit_layernorm_backward_x", names.getLast(), "order " + names);
+            assertTrue(names.contains("nvit_layernorm_backward_params_partial"), "order " + names);
+        }
     }
 }
