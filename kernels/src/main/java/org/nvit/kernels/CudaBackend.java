@@ -31,6 +31,7 @@ public final class CudaBackend implements Backend {
         this.precision = Precision.parse(System.getProperty("nvit.cuda.precision", "fp32"));
         this.rows = new RowOps(this);
         this.more = new MoreOps(this);
+        this.units = new UnitKernels(this);
     }
 
     /** A backend over a given (test double) GPU; not registered anywhere. */
@@ -318,13 +319,9 @@ public final class CudaBackend implements Backend {
         more.adamwMulti(params, grads, ms, vs, lr, beta1, beta2, eps, weightDecay, step);
     }
 
-    // ---------------------------------------------------------------- structured pruning
-    // The masked LayerNorm runs on the device (RowOps); the per-unit ops are host round trips for now: correct but
-    // slow (each call copies its operands through the host).
+    // ---------------------------------------------------------------- structured pruning (RowOps, UnitKernels)
 
-    private Tensor host(Tensor t) { return t == null ? null : toCpu(t); }
-
-    private void back(Tensor host, Tensor dev) { if (dev != null) copy(host, dev); }
+    private final UnitKernels units;
 
     /**
      * {@inheritDoc} On the GPU the mask is not validated (that would cost a host round trip per call): any non-zero
@@ -342,22 +339,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {
-        Tensor ho = host(out);
-        Backends.cpu().dotAlong(host(a), host(b), outer, inner, alpha, ho);
-        back(ho, out);
+        units.dotAlong(a, b, outer, inner, alpha, out);
     }
 
     @Override public void scaleAlong(Tensor x, int outer, int inner, Tensor factors) {
-        Tensor hx = host(x);
-        Backends.cpu().scaleAlong(hx, outer, inner, host(factors));
-        back(hx, x);
+        units.scaleAlong(x, outer, inner, factors);
     }
 
-    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) {
-        Tensor hc = host(c), hs = host(sum);
-        Backends.cpu().accumulateScore(hc, f, hs);
-        back(hc, c); back(hs, sum);
-    }
+    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) { units.accumulateScore(c, f, sum); }
 
     /** Temporary device memory for one op; release it right after the launches that use it (stream order). */
     DevPtr scratch(long bytes) {

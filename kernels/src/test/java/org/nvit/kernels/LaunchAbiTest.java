@@ -1,6 +1,7 @@
 package org.nvit.kernels;
 
 import org.junit.jupiter.api.Test;
+import org.nvit.engine.Backend;
 import org.nvit.engine.DType;
 import org.nvit.engine.Tensor;
 
@@ -208,6 +209,19 @@ class LaunchAbiTest {
         cb.maskedLayerNorm(x, bias, bias, mask, 1e-6f, y, rows, rows);
         cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, y, bias, bias);   // gx aliases gy
         cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, z, null, null);
+        exerciseUnits(cb);
+    }
+
+    /** dotAlong's rows, columns and empty paths, scaleAlong, accumulateScore. */
+    private static void exerciseUnits(CudaBackend cb) {
+        Tensor w = cb.empty(DType.F32, 4, 3, 5), perUnit = cb.empty(DType.F32, 3), cols = cb.empty(DType.F32, 40, 3);
+        cb.dotAlong(w, w, 4, 5, 0.5f, perUnit);
+        cb.dotAlong(cols, cols, 40, 1, 0.5f, perUnit);
+        Tensor none = cb.empty(DType.F32, 0);
+        cb.dotAlong(none, none, 0, 5, 0.5f, perUnit);
+        cb.scaleAlong(w, 4, 5, perUnit);
+        cb.scaleAlong(cols, 40, 1, perUnit);
+        cb.accumulateScore(w, Backend.Score.SQUARE, cb.empty(DType.F32, 4, 3, 5));
     }
 
     /** gx may alias gy: the parameter sums, which read gy, must be queued before backward_x writes gx. */
@@ -225,5 +239,26 @@ class LaunchAbiTest {
             assertEquals("nvit_layernorm_backward_x", names.getLast(), "order " + names);
             assertTrue(names.contains("nvit_layernorm_backward_params_partial"), "order " + names);
         }
+    }
+
+    /** dotAlong's partial sums must not depend on the GPU's size, so that its rounding is the same everywhere. */
+    @Test
+    void dotAlongGeometryIgnoresTheGpuSize() {
+        List<String> seen = new ArrayList<>();
+        for (int sms : new int[]{1, 132}) {
+            FakeGpu gpu = new FakeGpu(new CheckingBlas(), sms);
+            CudaBackend cb = CudaBackend.over(gpu);
+            for (int[] s : new int[][]{{1, 1536, 384}, {3072, 384, 1}, {1, 6, 24576}, {384, 6, 64}}) {
+                Tensor a = cb.empty(DType.F32, s), out = cb.empty(DType.F32, s[1]);
+                cb.dotAlong(a, a, s[0], s[2], 1f, out);
+            }
+            StringBuilder sb = new StringBuilder();
+            for (Launch l : gpu.launches)
+                if (l.name().startsWith("nvit_dot_along"))
+                    sb.append(l.name()).append(' ').append(l.gx()).append('x').append(l.gy()).append(' ')
+                            .append(l.bx()).append('x').append(l.by()).append('\n');
+            seen.add(sb.toString());
+        }
+        assertEquals(seen.get(0), seen.get(1));
     }
 }
