@@ -7,7 +7,7 @@ import org.nvit.engine.ref.OpChecks;
 /**
  * The per-unit ops of structured pruning on the GPU (units.cu): dotAlong, scaleAlong, accumulateScore, with their
  * launch geometry. Tensors are seen as [outer, units, inner]. dotAlong's geometry depends only on the shape (never
- * on the GPU's size), so its sums round the same way on every device and every run.
+ * on the GPU's size): every GPU adds in the same order, and a run repeats the previous one's bits.
  */
 final class UnitKernels {
     /** dotAlong with inner > 1: elements of one unit per block (slice); a unit longer than this is split. */
