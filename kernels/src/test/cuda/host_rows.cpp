@@ -1,6 +1,6 @@
-// Runs the row kernels (softmax, LayerNorm, column sums, cross-entropy) and the multi-tensor AdamW on the host with
-// threadshim, using the same launch geometry as RowOps/MoreOps, so the reductions' control flow can be compared
-// with Java's reference backend without a GPU. stdin: "<op> <ints...>" then inputs; stdout: outputs, one per line.
+// Runs the row kernels (softmax, LayerNorm plain and channel-masked, column sums, cross-entropy) and the multi-tensor
+// AdamW on the host with threadshim, using the same launch geometry as RowOps/MoreOps, so the reductions' control
+// flow can be compared with Java's reference backend without a GPU. stdin: "<op> <ints...>" then inputs; stdout: outputs, one per line.
 #include "softmax.cu"
 #include "layernorm.cu"
 #include "reduce.cu"
@@ -13,7 +13,13 @@ static std::vector<float> readFloats(long long n) {
     for (auto& x : v) if (scanf("%f", &x) != 1) { fprintf(stderr, "short input\n"); exit(2); }
     return v;
 }
-static void print(const std::vector<float>& v) { for (float x : v) printf("%.9g\n", x); }
+// Non-finite values as Java's Float.parseFloat reads them (a NaN that leaks out must fail a comparison, not the parse).
+static void print(const std::vector<float>& v) {
+    for (float x : v)
+        if (std::isnan(x)) printf("NaN\n");
+        else if (std::isinf(x)) printf(x > 0 ? "Infinity\n" : "-Infinity\n");
+        else printf("%.9g\n", x);
+}
 static int rowThreads(int n) { return std::max(32, std::min(512, (n + 31) / 32 * 32)); }
 static int chunksFor(long long rows) { return (int)std::max(1LL, std::min(256LL, (rows + 31) / 32)); }
 
@@ -45,25 +51,39 @@ int main() {
         auto g = readFloats(n), b = readFloats(n);
         std::vector<float> sum(res.empty() ? 0 : total, NAN), y(total, NAN), mean(rows, NAN), rstd(rows, NAN);
         nvit_launch(rows, 1, rowThreads(n), 1, [&] {
-            nvit_layernorm(x.data(), res.empty() ? nullptr : res.data(), res.empty() ? nullptr : sum.data(), g.data(),
-                           b.data(), 1e-6f, y.data(), mean.data(), rstd.data(), n);
+            nvit_layernorm(x.data(), res.empty() ? nullptr : res.data(), res.empty() ? nullptr : sum.data(), nullptr,
+                           g.data(), b.data(), 1e-6f, y.data(), mean.data(), rstd.data(), n);
         });
         print(sum); print(y); print(mean); print(rstd);
-    } else if (op == "layernorm_backward") { // x, gy, gamma, mean, rstd, gGamma0, gBeta0 -> gx, gGamma, gBeta
-        auto x = readFloats(total), gy = readFloats(total), g = readFloats(n), mean = readFloats(rows),
-             rstd = readFloats(rows), gG = readFloats(n), gB = readFloats(n);
-        std::vector<float> gx(total, NAN);
+    } else if (op == "masked_layernorm") { // x, gamma, beta, mask -> y, mean, rstd
+        auto x = readFloats(total), g = readFloats(n), b = readFloats(n), mask = readFloats(n);
+        std::vector<float> y(total, NAN), mean(rows, NAN), rstd(rows, NAN);
         nvit_launch(rows, 1, rowThreads(n), 1, [&] {
-            nvit_layernorm_backward_x(x.data(), gy.data(), g.data(), mean.data(), rstd.data(), gx.data(), n);
+            nvit_layernorm(x.data(), nullptr, nullptr, mask.data(), g.data(), b.data(), 1e-6f, y.data(), mean.data(),
+                           rstd.data(), n);
         });
+        print(y); print(mean); print(rstd);
+    } else if (op == "layernorm_backward" || op == "masked_layernorm_backward") {
+        // x, gy, gamma, [mask], mean, rstd, gGamma0, gBeta0 -> gx, gGamma, gBeta. In RowOps' order: the parameter
+        // stage reads gy before backward_x writes gx, which the masked run puts over gy (gx may alias gy).
+        bool masked = op == "masked_layernorm_backward";
+        auto x = readFloats(total), gy = readFloats(total), g = readFloats(n);
+        std::vector<float> mask = masked ? readFloats(n) : std::vector<float>();
+        auto mean = readFloats(rows), rstd = readFloats(rows), gG = readFloats(n), gB = readFloats(n);
+        const float* m = masked ? mask.data() : nullptr;
         int chunks = chunksFor(rows), per = (rows + chunks - 1) / chunks;
         std::vector<float> pg((long long)chunks * n, NAN), pb((long long)chunks * n, NAN);
         nvit_launch((n + 31) / 32, chunks, 32, 8, [&] {
-            nvit_layernorm_backward_params_partial(x.data(), gy.data(), mean.data(), rstd.data(), pg.data(), pb.data(),
-                                                   rows, n, per);
+            nvit_layernorm_backward_params_partial(x.data(), gy.data(), m, mean.data(), rstd.data(), pg.data(),
+                                                   pb.data(), rows, n, per);
         });
         nvit_launch((n + 255) / 256, 1, 256, 1, [&] { nvit_sum_partials(pg.data(), gG.data(), chunks, n, 1); });
         nvit_launch((n + 255) / 256, 1, 256, 1, [&] { nvit_sum_partials(pb.data(), gB.data(), chunks, n, 1); });
+        std::vector<float> own(total, NAN);
+        std::vector<float>& gx = masked ? gy : own;
+        nvit_launch(rows, 1, rowThreads(n), 1, [&] {
+            nvit_layernorm_backward_x(x.data(), gy.data(), g.data(), m, mean.data(), rstd.data(), gx.data(), n);
+        });
         print(gx); print(gG); print(gB);
     } else if (op == "sum_rows") { // x, out0 -> out (accumulated)
         auto x = readFloats(total), out = readFloats(n);

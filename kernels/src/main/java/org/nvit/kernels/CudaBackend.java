@@ -8,6 +8,7 @@ import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -30,6 +31,7 @@ public final class CudaBackend implements Backend {
         this.precision = Precision.parse(System.getProperty("nvit.cuda.precision", "fp32"));
         this.rows = new RowOps(this);
         this.more = new MoreOps(this);
+        this.units = new UnitKernels(this);
     }
 
     /** A backend over a given (test double) GPU; not registered anywhere. */
@@ -265,18 +267,18 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        rows.layerNorm(x, null, null, gamma, beta, eps, y, mean, rstd);
+        rows.layerNorm(x, null, null, null, gamma, beta, eps, y, mean, rstd);
     }
 
     /** Residual add fused into LayerNorm: sum = x + res (the residual stream), y = LayerNorm(sum). */
     public void addLayerNorm(Tensor x, Tensor res, Tensor sum, Tensor gamma, Tensor beta, float eps,
                              Tensor y, Tensor mean, Tensor rstd) {
-        rows.layerNorm(x, res, sum, gamma, beta, eps, y, mean, rstd);
+        rows.layerNorm(x, res, sum, null, gamma, beta, eps, y, mean, rstd);
     }
 
     @Override public void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
                                             Tensor gx, Tensor gGamma, Tensor gBeta) {
-        rows.layerNormBackward(x, gy, gamma, mean, rstd, gx, gGamma, gBeta);
+        rows.layerNormBackward(x, gy, gamma, null, mean, rstd, gx, gGamma, gBeta);
     }
 
     @Override public void sumRows(Tensor x, Tensor out, boolean accumulate) { rows.sumRows(x, out, accumulate); }
@@ -317,44 +319,34 @@ public final class CudaBackend implements Backend {
         more.adamwMulti(params, grads, ms, vs, lr, beta1, beta2, eps, weightDecay, step);
     }
 
-    // ---------------------------------------------------------------- pruning ops: host round trips for now
-    // Correct but slow (each call copies its operands through the host); device kernels replace them.
+    // ---------------------------------------------------------------- structured pruning (RowOps, UnitKernels)
 
-    private Tensor host(Tensor t) { return t == null ? null : toCpu(t); }
+    private final UnitKernels units;
 
-    private void back(Tensor host, Tensor dev) { if (dev != null) copy(host, dev); }
-
+    /**
+     * {@inheritDoc} On the GPU the mask is not validated (that would cost a host round trip per call): any non-zero
+     * entry counts as kept, and a mask keeping no channel gives y = 0 with NaN mean and rstd.
+     */
     @Override public void maskedLayerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps, Tensor y,
                                           Tensor mean, Tensor rstd) {
-        Tensor hy = host(y), hm = host(mean), hr = host(rstd);
-        Backends.cpu().maskedLayerNorm(host(x), host(gamma), host(beta), host(mask), eps, hy, hm, hr);
-        back(hy, y); back(hm, mean); back(hr, rstd);
+        rows.layerNorm(x, null, null, Objects.requireNonNull(mask, "mask"), gamma, beta, eps, y, mean, rstd);
     }
 
     @Override public void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
                                                   Tensor gx, Tensor gGamma, Tensor gBeta) {
-        Tensor hx = host(gx), hg = host(gGamma), hb = host(gBeta);
-        Backends.cpu().maskedLayerNormBackward(host(x), host(gy), host(gamma), host(mask), host(mean), host(rstd), hx, hg, hb);
-        back(hx, gx); back(hg, gGamma); back(hb, gBeta);
+        rows.layerNormBackward(x, gy, gamma, Objects.requireNonNull(mask, "mask"), mean, rstd, gx, gGamma,
+                gBeta);
     }
 
     @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {
-        Tensor ho = host(out);
-        Backends.cpu().dotAlong(host(a), host(b), outer, inner, alpha, ho);
-        back(ho, out);
+        units.dotAlong(a, b, outer, inner, alpha, out);
     }
 
     @Override public void scaleAlong(Tensor x, int outer, int inner, Tensor factors) {
-        Tensor hx = host(x);
-        Backends.cpu().scaleAlong(hx, outer, inner, host(factors));
-        back(hx, x);
+        units.scaleAlong(x, outer, inner, factors);
     }
 
-    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) {
-        Tensor hc = host(c), hs = host(sum);
-        Backends.cpu().accumulateScore(hc, f, hs);
-        back(hc, c); back(hs, sum);
-    }
+    @Override public void accumulateScore(Tensor c, Score f, Tensor sum) { units.accumulateScore(c, f, sum); }
 
     /** Temporary device memory for one op; release it right after the launches that use it (stream order). */
     DevPtr scratch(long bytes) {

@@ -2,7 +2,10 @@ package org.nvit.kernels;
 
 import org.nvit.engine.Tensor;
 
-/** Row-wise CUDA ops: softmax, LayerNorm, column sums and the soft-target cross-entropy (launch geometry here). */
+/**
+ * Row-wise CUDA ops: softmax, LayerNorm (plain, residual-fused, channel-masked), column sums and the soft-target
+ * cross-entropy (launch geometry here).
+ */
 final class RowOps {
     /** Rows up to this many columns get one warp each; longer rows one block each. */
     static final int WARP_ROW_MAX = 1024;
@@ -42,37 +45,53 @@ final class RowOps {
         else gpu.launch(base + "_block", Math.toIntExact(rows), 1, rowThreads(n), 1, all);
     }
 
-    void layerNorm(Tensor x, Tensor res, Tensor sum, Tensor gamma, Tensor beta, float eps,
+    /**
+     * LayerNorm, plain (mask null) or over the channels a 0/1 mask [n] keeps. The mask is not validated on the
+     * device (that would cost a host round trip per call): any non-zero entry counts as kept, and a mask keeping no
+     * channel gives y = 0 with NaN mean and rstd (the CPU backends reject both).
+     */
+    void layerNorm(Tensor x, Tensor res, Tensor sum, Tensor mask, Tensor gamma, Tensor beta, float eps,
                    Tensor y, Tensor mean, Tensor rstd) {
         int n = x.dim(-1), rows = x.rows();
         check(y.numel() == x.numel() && gamma.numel() == n && beta.numel() == n && mean.numel() == rows
                 && rstd.numel() == rows, "layerNorm: shapes " + x + ", " + gamma + ", " + y + ", " + mean);
         if (res != null) check(res.numel() == x.numel() && sum != null && sum.numel() == x.numel(),
                 "addLayerNorm: residual " + res + " and sum " + sum + " must match " + x);
+        checkMask(mask, n);
         if (rows == 0 || n == 0) return;
-        gpu.launch("nvit_layernorm", rows, 1, rowThreads(n), 1, cb.p(x), cb.p(res), cb.p(sum), cb.p(gamma),
-                cb.p(beta), eps, cb.p(y), cb.p(mean), cb.p(rstd), n);
+        gpu.launch("nvit_layernorm", rows, 1, rowThreads(n), 1, cb.p(x), cb.p(res), cb.p(sum), cb.p(mask),
+                cb.p(gamma), cb.p(beta), eps, cb.p(y), cb.p(mean), cb.p(rstd), n);
     }
 
-    void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
+    private static void checkMask(Tensor mask, int n) {
+        if (mask != null) check(mask.numel() == n, "maskedLayerNorm: mask " + mask + " must have " + n + " elements");
+    }
+
+    /** The backward of {@link #layerNorm} without a residual (same mask rules); gx may alias gy. */
+    void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
                            Tensor gx, Tensor gGamma, Tensor gBeta) {
         int n = x.dim(-1), rows = x.rows();
-        check(gy.numel() == x.numel() && gx.numel() == x.numel() && gamma.numel() == n,
-                "layerNormBackward: shapes " + x + ", " + gy + ", " + gx);
+        check(gy.numel() == x.numel() && gx.numel() == x.numel() && gamma.numel() == n && mean.numel() == rows
+                && rstd.numel() == rows, "layerNormBackward: shapes " + x + ", " + gy + ", " + gx + ", " + mean);
+        check((gGamma == null || gGamma.numel() == n) && (gBeta == null || gBeta.numel() == n),
+                "layerNormBackward: parameter gradients " + gGamma + ", " + gBeta + " must have " + n + " elements");
+        checkMask(mask, n);
         if (rows == 0 || n == 0) return;
+        // The parameter sums go first: they read gy, which gx may alias (stream order keeps them before the write).
+        if (gGamma != null || gBeta != null) {
+            int chunks = chunks(rows), per = (rows + chunks - 1) / chunks;
+            long bytes = 4L * chunks * n;
+            DevPtr pg = cb.scratch(bytes), pb = cb.scratch(bytes);
+            gpu.launch("nvit_layernorm_backward_params_partial", (n + 31) / 32, chunks, 32, 8, cb.p(x), cb.p(gy),
+                    cb.p(mask), cb.p(mean), cb.p(rstd), pg, pb, (long) rows, n, per);
+            int g2 = (n + 255) / 256;
+            if (gGamma != null) gpu.launch("nvit_sum_partials", g2, 1, 256, 1, pg, cb.p(gGamma), chunks, n, 1);
+            if (gBeta != null) gpu.launch("nvit_sum_partials", g2, 1, 256, 1, pb, cb.p(gBeta), chunks, n, 1);
+            cb.releaseScratch(pg, bytes);
+            cb.releaseScratch(pb, bytes);
+        }
         gpu.launch("nvit_layernorm_backward_x", rows, 1, rowThreads(n), 1, cb.p(x), cb.p(gy), cb.p(gamma),
-                cb.p(mean), cb.p(rstd), cb.p(gx), n);
-        if (gGamma == null && gBeta == null) return;
-        int chunks = chunks(rows), per = (rows + chunks - 1) / chunks;
-        long bytes = 4L * chunks * n;
-        DevPtr pg = cb.scratch(bytes), pb = cb.scratch(bytes);
-        gpu.launch("nvit_layernorm_backward_params_partial", (n + 31) / 32, chunks, 32, 8, cb.p(x), cb.p(gy),
-                cb.p(mean), cb.p(rstd), pg, pb, (long) rows, n, per);
-        int g2 = (n + 255) / 256;
-        if (gGamma != null) gpu.launch("nvit_sum_partials", g2, 1, 256, 1, pg, cb.p(gGamma), chunks, n, 1);
-        if (gBeta != null) gpu.launch("nvit_sum_partials", g2, 1, 256, 1, pb, cb.p(gBeta), chunks, n, 1);
-        cb.releaseScratch(pg, bytes);
-        cb.releaseScratch(pb, bytes);
+                cb.p(mask), cb.p(mean), cb.p(rstd), cb.p(gx), n);
     }
 
     /** Row chunks for a column reduction: enough blocks to fill the GPU, at least 32 rows per chunk. */

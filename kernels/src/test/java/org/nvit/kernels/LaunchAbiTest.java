@@ -1,6 +1,7 @@
 package org.nvit.kernels;
 
 import org.junit.jupiter.api.Test;
+import org.nvit.engine.Backend;
 import org.nvit.engine.DType;
 import org.nvit.engine.Tensor;
 
@@ -34,8 +35,10 @@ class LaunchAbiTest {
     static final class FakeGpu extends Gpu {
         final List<Launch> launches = new ArrayList<>();
 
-        FakeGpu(Blas blas) {
-            super("fake", 4, new CachingAllocator.Raw<>() {
+        FakeGpu(Blas blas) { this(blas, 4); }
+
+        FakeGpu(Blas blas, int multiprocessors) {
+            super("fake", multiprocessors, new CachingAllocator.Raw<>() {
                 @Override public DevPtr allocate(long bytes) { return new DevPtr(); }
 
                 @Override public void free(DevPtr block) {}
@@ -202,5 +205,60 @@ class LaunchAbiTest {
         cb.adamw(x, y, z, x, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 3);
         cb.randomUniform(x, 7, -1, 1);
         try (Bf16Buffer h = cb.toBf16(x)) { cb.fromBf16(h, y); }
+        Tensor mask = cb.empty(DType.F32, 10);
+        cb.maskedLayerNorm(x, bias, bias, mask, 1e-6f, y, rows, rows);
+        cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, y, bias, bias);   // gx aliases gy
+        cb.maskedLayerNormBackward(x, y, bias, mask, rows, rows, z, null, null);
+        exerciseUnits(cb);
+    }
+
+    /** dotAlong's rows, columns and empty paths, scaleAlong, accumulateScore. */
+    private static void exerciseUnits(CudaBackend cb) {
+        Tensor w = cb.empty(DType.F32, 4, 3, 5), perUnit = cb.empty(DType.F32, 3), cols = cb.empty(DType.F32, 40, 3);
+        cb.dotAlong(w, w, 4, 5, 0.5f, perUnit);
+        cb.dotAlong(cols, cols, 40, 1, 0.5f, perUnit);
+        Tensor none = cb.empty(DType.F32, 0);
+        cb.dotAlong(none, none, 0, 5, 0.5f, perUnit);
+        cb.scaleAlong(w, 4, 5, perUnit);
+        cb.scaleAlong(cols, 40, 1, perUnit);
+        cb.accumulateScore(w, Backend.Score.SQUARE, cb.empty(DType.F32, 4, 3, 5));
+    }
+
+    /** gx may alias gy: the parameter sums, which read gy, must be queued before backward_x writes gx. */
+    @Test
+    void layerNormBackwardReadsGyBeforeWritingGx() {
+        FakeGpu gpu = new FakeGpu(new CheckingBlas());
+        CudaBackend cb = CudaBackend.over(gpu);
+        Tensor x = cb.empty(DType.F32, 6, 10), g = cb.empty(DType.F32, 6, 10), v = cb.empty(DType.F32, 10);
+        Tensor rows = cb.empty(DType.F32, 6);
+        for (Tensor mask : new Tensor[]{null, v}) {
+            gpu.launches.clear();
+            if (mask == null) cb.layerNormBackward(x, g, v, rows, rows, g, v, v);
+            else cb.maskedLayerNormBackward(x, g, v, mask, rows, rows, g, v, v);
+            List<String> names = gpu.launches.stream().map(Launch::name).toList();
+            assertEquals("nvit_layernorm_backward_x", names.getLast(), "order " + names);
+            assertTrue(names.contains("nvit_layernorm_backward_params_partial"), "order " + names);
+        }
+    }
+
+    /** dotAlong's partial sums must not depend on the GPU's size, so that its rounding is the same everywhere. */
+    @Test
+    void dotAlongGeometryIgnoresTheGpuSize() {
+        List<String> seen = new ArrayList<>();
+        for (int sms : new int[]{1, 132}) {
+            FakeGpu gpu = new FakeGpu(new CheckingBlas(), sms);
+            CudaBackend cb = CudaBackend.over(gpu);
+            for (int[] s : new int[][]{{1, 1536, 384}, {3072, 384, 1}, {1, 6, 24576}, {384, 6, 64}}) {
+                Tensor a = cb.empty(DType.F32, s), out = cb.empty(DType.F32, s[1]);
+                cb.dotAlong(a, a, s[0], s[2], 1f, out);
+            }
+            StringBuilder sb = new StringBuilder();
+            for (Launch l : gpu.launches)
+                if (l.name().startsWith("nvit_dot_along"))
+                    sb.append(l.name()).append(' ').append(l.gx()).append('x').append(l.gy()).append(' ')
+                            .append(l.bx()).append('x').append(l.by()).append('\n');
+            seen.add(sb.toString());
+        }
+        assertEquals(seen.get(0), seen.get(1));
     }
 }

@@ -48,7 +48,8 @@ class NoGpuTest {
                 "nvit_layernorm_backward_x", "nvit_layernorm_backward_params_partial", "nvit_sum_rows_partial",
                 "nvit_sum_partials", "nvit_patchify", "nvit_unpatchify", "nvit_split_heads", "nvit_merge_heads",
                 "nvit_copy_cols", "nvit_dropout_mask", "nvit_uniform", "nvit_adamw_multi", "nvit_f32_to_bf16",
-                "nvit_bf16_to_f32"})
+                "nvit_bf16_to_f32", "nvit_dot_along_rows", "nvit_dot_along_cols", "nvit_dot_along_finish",
+                "nvit_scale_along", "nvit_accumulate_score"})
             assertTrue(src.contains("__global__ void " + k + "("), "kernel " + k + " not defined");
     }
 

@@ -39,6 +39,12 @@ public final class Compare {
         return bad;
     }
 
+    /** Same float bits, any NaN matching any NaN. */
+    public static boolean sameFloat(double got, double ref) {
+        float g = (float) got, r = (float) ref;
+        return Float.isNaN(g) ? Float.isNaN(r) : Float.floatToRawIntBits(g) == Float.floatToRawIntBits(r);
+    }
+
     /** Relative error of two scalars. */
     public static double relError(double got, double ref) {
         if (!Double.isFinite(got)) return Double.NaN;

@@ -74,6 +74,23 @@ public final class GpuChecks {
         public void exact(String what, Tensor gpuResult, Tensor cpuRef) {
             results.add(new Result(prefix + what, Compare.bitMismatches(down(gpuResult), cpuRef), 0));
         }
+
+        /** Like {@link #exactOrNaN}, on the elements of rows [.., n] whose channel mask[j] is 0. */
+        public void exactWhere(String what, Tensor gpuResult, Tensor cpuRef, Tensor mask) {
+            Tensor got = down(gpuResult);
+            long n = mask.numel(), bad = 0;
+            for (long i = 0; i < cpuRef.numel(); i++)
+                if (mask.getFlat(i % n) == 0 && !Compare.sameFloat(got.getFlat(i), cpuRef.getFlat(i))) bad++;
+            results.add(new Result(prefix + what, bad, 0));
+        }
+
+        /** Like {@link #exact}, but any NaN matches any NaN (GPUs return a canonical NaN, not the operand's). */
+        public void exactOrNaN(String what, Tensor gpuResult, Tensor cpuRef) {
+            Tensor got = down(gpuResult);
+            long bad = 0;
+            for (long i = 0; i < cpuRef.numel(); i++) if (!Compare.sameFloat(got.getFlat(i), cpuRef.getFlat(i))) bad++;
+            results.add(new Result(prefix + what, bad, 0));
+        }
     }
 
     private static final Map<String, Function<Ctx, Void>> CHECKS = new LinkedHashMap<>();
@@ -84,6 +101,8 @@ public final class GpuChecks {
         CHECKS.put("elementwise", c -> { ElementwiseChecks.run(c); return null; });
         CHECKS.put("softmax", c -> { RowChecks.softmax(c); return null; });
         CHECKS.put("layernorm", c -> { RowChecks.layerNorm(c); return null; });
+        CHECKS.put("layernorm-masked", c -> { RowChecks.maskedLayerNorm(c); return null; });
+        CHECKS.put("units", c -> { UnitChecks.run(c); return null; });
         CHECKS.put("reductions-loss", c -> { RowChecks.reductionsAndLoss(c); return null; });
         CHECKS.put("layout", c -> { LayoutChecks.run(c); return null; });
         CHECKS.put("dropout-adamw-bf16", c -> { ElementwiseChecks.randomAndOptimizer(c); return null; });

@@ -12,9 +12,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Without a GPU: the reduction kernels (softmax warp/block paths, LayerNorm forward/fused/backward with the two-stage
- * parameter reduction, column sums, cross-entropy) and the multi-tensor AdamW, run on the host with one OS thread per
- * CUDA thread (threadshim: real barriers and warp exchanges), with RowOps' launch geometry, against the reference
- * backend (float32 bound 1e-5 of max|ref|). Host libm stands in for CUDA's expf/erff. Skipped without g++.
+ * parameter reduction, plain and channel-masked, column sums, cross-entropy) and the multi-tensor AdamW, run on the
+ * host with one OS thread per CUDA thread (threadshim: real barriers and warp exchanges), with RowOps' launch
+ * geometry, against the reference backend (float32 bound 1e-5 of max|ref|). Host libm stands in for CUDA's expf/erff. Skipped without g++.
  */
 class HostRowsTest {
     private static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
@@ -93,6 +93,49 @@ class HostRowsTest {
             REF.layerNormBackward(sum, gy, gamma, mean, rstd, gx, gG, gB);
             check("layernorm_backward " + h, host("layernorm_backward " + h, sum, gy, gamma, mean, rstd, gG0, gB0),
                     gx, gG, gB);
+        }
+    }
+
+    /**
+     * Channel-masked LayerNorm: the masked-off channels of x and gy hold NaN and must read as 0 (y and gx are 0 there,
+     * gGamma/gBeta unchanged there); odd widths, one kept channel, every channel kept, the block path; the backward
+     * writes gx over gy.
+     */
+    @Test
+    void maskedLayerNormIgnoresMaskedOffChannels() throws Exception {
+        for (int[] s : new int[][]{{1, 7}, {5, 96}, {2, 700}, {70, 33}, {3, 9}, {4, 40}}) {
+            int rows = s[0], n = s[1];
+            String h = rows + " " + n;
+            Tensor mask = Tensor.zeros(n);
+            for (int j = 0; j < n; j++) { // n = 9: one channel kept; n = 40: all kept; else two in three
+                boolean kept = n == 9 ? j == 3 : n == 40 || j % 3 != 1;
+                mask.setFlat(j, kept ? 1 : 0);
+            }
+            Tensor x = rand(s), gy = rand(s), gamma = rand(n), beta = rand(n);
+            for (int i = 0; i < x.numel(); i++)
+                if (mask.getFlat(i % n) == 0) { x.setFlat(i, Float.NaN); gy.setFlat(i, Float.NaN); }
+            Tensor y = Tensor.zeros(s), mean = Tensor.zeros(rows), rstd = Tensor.zeros(rows);
+            REF.maskedLayerNorm(x, gamma, beta, mask, 1e-6f, y, mean, rstd);
+            float[] got = host("masked_layernorm " + h, x, gamma, beta, mask);
+            int ny = (int) y.numel();
+            for (int r = 0; r < rows; r++)
+                assertEquals(mean.getFlat(r), got[ny + r], 2 * F32, "mean of row " + r + " (" + h + ")");
+            float[] yAndRstd = new float[ny + rows];
+            System.arraycopy(got, 0, yAndRstd, 0, ny);
+            System.arraycopy(got, ny + rows, yAndRstd, ny, rows);
+            check("masked_layernorm " + h, yAndRstd, y, rstd);
+            for (int i = 0; i < ny; i++)
+                if (mask.getFlat(i % n) == 0) assertEquals(0f, got[i], "y on a masked-off channel (" + h + ")");
+
+            Tensor gx = Tensor.zeros(s), gG = rand(n), gB = rand(n), gG0 = gG.copy(), gB0 = gB.copy();
+            REF.maskedLayerNormBackward(x, gy, gamma, mask, mean, rstd, gx, gG, gB);
+            float[] back = host("masked_layernorm_backward " + h, x, gy, gamma, mask, mean, rstd, gG0, gB0);
+            check("masked_layernorm_backward " + h, back, gx, gG, gB);
+            for (int j = 0; j < n; j++)
+                if (mask.getFlat(j) == 0) {
+                    assertEquals((float) gG0.getFlat(j), back[ny + j], "gGamma on masked-off channel " + j);
+                    assertEquals((float) gB0.getFlat(j), back[ny + n + j], "gBeta on masked-off channel " + j);
+                }
         }
     }
 
