@@ -70,10 +70,12 @@ final class OnnxRuntimeInstall {
                 throw new Unavailable("npm install onnxruntime-node@" + VERSION + " did not finish in 10 minutes (registry unreachable?)");
             }
             if (p.exitValue() != 0) {
-                String out = Files.readString(log, StandardCharsets.UTF_8).strip();
-                String last = out.isEmpty() ? "" : out.substring(out.lastIndexOf('\n') + 1);
+                // npm's first error lines name the cause (e.g. "npm error code ECONNREFUSED"); the last points to a log
+                String why = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                        .filter(l -> l.matches("npm (error|ERR!).*") && !l.contains("complete log"))
+                        .limit(2).map(l -> l.replaceFirst("npm (error|ERR!)\\s*", "")).reduce((a, b) -> a + "; " + b).orElse("");
                 throw new Unavailable("npm install onnxruntime-node@" + VERSION + " failed (exit " + p.exitValue()
-                        + "; registry unreachable?): " + last);
+                        + "; registry unreachable?): " + why);
             }
             Files.createDirectories(dir.getParent());
             try {
