@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "model weights: our .safetensors or .pth, timm's, or a DeiT/NViT PyTorch checkpoint")
+    @Option(names = "--checkpoint", required = true,
+            description = "model weights: our .safetensors or .pth, timm's, or a DeiT/NViT PyTorch checkpoint")
     Path checkpoint;
 
     @Option(names = "--format", required = true, paramLabel = "onnx|pth", description = "onnx or pth")
