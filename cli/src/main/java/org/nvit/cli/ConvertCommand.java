@@ -4,6 +4,7 @@ import org.nvit.models.Models;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.nvit.models.io.PthWriter;
 import org.nvit.models.io.StateDicts;
 import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.Command;
@@ -12,16 +13,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code nvit convert IN OUT}: any supported weight file to our safetensors (timm key layout, config in metadata). */
+/**
+ * {@code nvit convert IN OUT}: any supported weight file to ours, the format chosen by OUT's extension: safetensors
+ * (timm key layout, config in metadata) or a PyTorch {@code .pth} checkpoint ({@code {'model': state dict,
+ * 'nvit_config': config JSON}}, which {@code torch.load} reads).
+ */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a timm/DeiT/NViT checkpoint (.pth or .safetensors) to nvit safetensors (timm names, config in metadata).")
+        description = "Convert a timm/DeiT/NViT checkpoint (.pth or .safetensors) to nvit safetensors or a PyTorch .pth "
+                + "(timm names, config included); OUT's extension picks the format.")
 public final class ConvertCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "IN", description = "input weight file")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "output .safetensors file (written atomically)")
+    @Parameters(index = "1", paramLabel = "OUT", description = "output .safetensors or .pth file (written atomically)")
     Path out;
 
     @Option(names = "--heads", paramLabel = "N[,N...]",
@@ -29,12 +35,16 @@ public final class ConvertCommand implements Callable<Integer> {
     String heads;
 
     @Override public Integer call() throws Exception {
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
-            throw new IllegalArgumentException("IN and OUT are the same file; choose another output path");
-        if (!out.getFileName().toString().endsWith(".safetensors"))
-            throw new IllegalArgumentException("OUT must be a .safetensors file (convert writes safetensors), got " + out);
+        String name = out.getFileName().toString();
+        boolean pth = name.endsWith(".pth") || name.endsWith(".pt");
+        if (!pth && !name.endsWith(".safetensors"))
+            throw new IllegalArgumentException("OUT must end in .safetensors or .pth (the extension picks the format), got " + out);
+        OutputFiles.check(in, out);
         WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
-        WeightFiles.export(out, m.config(), m.stateDict());
+        OutputFiles.write(out, () -> {
+            if (pth) PthWriter.write(out, m.config(), m.stateDict());
+            else WeightFiles.export(out, m.config(), m.stateDict());
+        });
         spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d parameters, depth %d, embed %d%s%n", out,
                 m.stateDict().size(), StateDicts.parameterCount(m.stateDict()), m.config().depth(), m.config().embedDim(),
                 m.config().isUniform() ? " (uniform: timm layout)" : "");

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "nvit", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Vision Transformers and NViT global structural pruning, in pure Java.",
         subcommands = {TrainCommand.class, EvalCommand.class, InferCommand.class, InfoCommand.class, ConvertCommand.class,
-                LutCommand.class, PruneCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, LutCommand.class, PruneCommand.class, DemoCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Nvit implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -81,7 +81,7 @@ class IoCommandsTest {
         Result missing = run("convert", dir.resolve("nope.pth").toString(), dir.resolve("x.safetensors").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("nope.pth"), missing.err());
-        Result wrongExt = run("convert", in.toString(), dir.resolve("x.pth").toString(), "--heads", "2");
+        Result wrongExt = run("convert", in.toString(), dir.resolve("x.bin").toString(), "--heads", "2");
         assertEquals(2, wrongExt.code());
         assertTrue(wrongExt.err().contains(".safetensors"), wrongExt.err());
     }

@@ -40,7 +40,8 @@ public final class WeightFiles {
 
     /**
      * Reads a weight file, maps it to our names and works out its config: from the file's {@value #CONFIG_KEY}
-     * metadata when present (then {@code heads} is ignored), else by {@link ConfigInference} with {@code heads}.
+     * metadata (safetensors) or {@value PthWriter#CONFIG_KEY} entry (.pth) when present (then {@code heads} is
+     * ignored), else by {@link ConfigInference} with {@code heads}.
      */
     public static Loaded load(Path path, List<Integer> heads) throws IOException {
         if (kindOf(path) == Kind.SAFETENSORS) {
@@ -57,6 +58,13 @@ public final class WeightFiles {
         }
         Map<String, Object> entries = PthReader.read(path);
         Map<String, Tensor> raw = StateDicts.unwrap(entries);
+        if (entries.get(PthWriter.CONFIG_KEY) instanceof String json) {
+            // ours (PthWriter): the config is in the file, as in our safetensors
+            VitConfig cfg = VitConfig.fromJson(json);
+            Map<String, Object> extras = new LinkedHashMap<>(entries);
+            extras.remove(StateDicts.containerKey(entries));
+            return new Loaded(cfg, StateDicts.checkAndOrder(cfg, StateDicts.toOurNames(raw, cfg.inChans())), extras, "pytorch (nvit config)");
+        }
         Map<?, ?> dim = entries.get("dim") instanceof Map<?, ?> m ? m : null;
         boolean nvit = StateDicts.isNvit(raw);
         Map<String, Tensor> sd = StateDicts.toOurNames(raw, 3);
