@@ -206,14 +206,5 @@ public final class BenchModelCommand implements Callable<Integer> {
                 .withKl(klCoeff));
     }
 
-    /** A table of a block's multiply-adds at the model's token count, in nanoseconds: deterministic, for ranking without a measurement. */
-    static LatencyTable macTable(VitConfig cfg) {
-        LatencyTable.Grid g = LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK);
-        int n = cfg.numTokens();
-        double[] vals = new double[g.emb().length * g.heads().length * g.qk().length * g.v().length * g.mlp().length];
-        int i = 0;
-        for (int e : g.emb()) for (int h : g.heads()) for (int q : g.qk()) for (int v : g.v()) for (int m : g.mlp())
-            vals[i++] = 1e-9 * n * ((double) e * h * (2 * q + 2 * v) + 2.0 * e * m + (double) n * h * (q + v));
-        return new LatencyTable(new LatencyTable.Data("nvit-lut-1", "mac-model", "none", "none", "-", 1, n, "mac", g, vals, 0));
-    }
+    static LatencyTable macTable(VitConfig cfg) { return LatencyTableBuilder.multiplyAdds(cfg); }
 }

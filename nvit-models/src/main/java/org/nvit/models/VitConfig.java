@@ -70,7 +70,8 @@ public record VitConfig(
     /** The attention scale of block i. */
     public double scaleOf(int i) { return attnScale != null ? attnScale : 1.0 / Math.sqrt(blocks.get(i).qkDim()); }
 
-    /** True when every block is the same DeiT-style block with qk == v (timm layout applies). */
+    /** True when every block is the same DeiT-style block with qk == v (timm layout applies). Not part of the JSON. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isUniform() {
         BlockSpec b0 = blocks.get(0);
         return b0.qkDim() == b0.vDim() && blocks.stream().allMatch(b0::equals);

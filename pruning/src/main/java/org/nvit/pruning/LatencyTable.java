@@ -45,7 +45,7 @@ public final class LatencyTable {
                        @JsonProperty("v") int[] v, @JsonProperty("mlp") int[] mlp) {
         int[][] axes() { return new int[][] {emb, heads, qk, v, mlp}; }
 
-        long size() {
+        public long size() {
             long n = 1;
             for (int[] a : axes()) n *= a.length;
             return n;

@@ -70,6 +70,20 @@ public final class LatencyTableBuilder {
         return new LatencyTable.Grid(axis(e, new double[] {1 / 3.0, 2 / 3.0, 1}), axis(h, five), axis(q, five), axis(v, five), axis(m, mlp));
     }
 
+    /**
+     * Not a measurement: a table on the quick grid whose block "latency" is its multiply-adds per image at the model's
+     * token count, in nanoseconds. Deterministic, so tests and benchmarks can rank without timing anything.
+     */
+    public static LatencyTable multiplyAdds(VitConfig cfg) {
+        LatencyTable.Grid g = grid(cfg, GridKind.QUICK);
+        int n = cfg.numTokens();
+        double[] vals = new double[(int) g.size()];
+        int i = 0;
+        for (int e : g.emb()) for (int h : g.heads()) for (int q : g.qk()) for (int v : g.v()) for (int m : g.mlp())
+            vals[i++] = 1e-9 * n * ((double) e * h * (2 * q + 2 * v) + 2.0 * e * m + (double) n * h * (q + v));
+        return new LatencyTable(new LatencyTable.Data("nvit-lut-1", "multiply-adds", "none", "none", "-", 1, n, "macs", g, vals, 0));
+    }
+
     /** Fractions of max rounded to integers >= 1, deduplicated and sorted; 0 means the value 1. */
     static int[] axis(int max, double[] fractions) {
         TreeSet<Integer> s = new TreeSet<>();

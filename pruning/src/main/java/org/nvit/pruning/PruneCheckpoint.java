@@ -27,8 +27,10 @@ public final class PruneCheckpoint {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final ObjectMapper STRICT = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-            .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, true);
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
+    /** Every field of {@link Meta} must be in the file (the step records' configs may omit their optional fields). */
+    private static final List<String> REQUIRED = List.of("epoch", "batch", "batches", "loss_sum", "loss_count", "eta",
+            "importance_ema", "importance_batches", "importance_steps", "steps", "top1_before", "teacher_crc");
 
     /** The schedule's state beside the tensors. */
     public record Meta(@JsonProperty("epoch") int epoch, @JsonProperty("batch") int batch,
@@ -84,7 +86,10 @@ public final class PruneCheckpoint {
         Meta meta;
         PruneRunOptions options;
         try {
-            meta = STRICT.readValue(st, Meta.class);
+            com.fasterxml.jackson.databind.JsonNode node = STRICT.readTree(st);
+            for (String f : REQUIRED)
+                if (node == null || !node.has(f)) throw new IllegalArgumentException(file + ": the saved pruning state lacks '" + f + "'");
+            meta = STRICT.treeToValue(node, Meta.class);
             options = JSON.readValue(opt, PruneRunOptions.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(file + ": the saved pruning state is damaged ("

@@ -50,7 +50,7 @@ public final class DataSources {
             case "imagefolder", "image-folder" -> {
                 if (arg == null) throw new DataException("--data imagefolder needs the folder: --data imagefolder:DIR "
                         + "(DIR/train/<class>/*.jpg and DIR/val/<class>/*.jpg)");
-                return ImageFolder.open(Path.of(arg), imageSize);
+                return ImageFolder.open(Path.of(arg), imageSize, channels == 1 ? 1 : 3);
             }
             case "synthetic" -> {
                 int n = 10000;
