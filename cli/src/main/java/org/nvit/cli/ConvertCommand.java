@@ -29,8 +29,7 @@ public final class ConvertCommand implements Callable<Integer> {
     String heads;
 
     @Override public Integer call() throws Exception {
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
-            throw new IllegalArgumentException("IN and OUT are the same file; choose another output path");
+        OutputGuard.check("OUT", out, OutputGuard.input("IN", in));
         if (!out.getFileName().toString().endsWith(".safetensors"))
             throw new IllegalArgumentException("OUT must be a .safetensors file (convert writes safetensors), got " + out);
         WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
