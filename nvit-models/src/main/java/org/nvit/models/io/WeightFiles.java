@@ -58,7 +58,15 @@ public final class WeightFiles {
      * model computes NaN, and the user should learn why from the file rather than from a 0% evaluation.
      */
     public static Loaded load(Path path, List<Integer> heads) throws IOException {
-        Loaded l = read(path, heads);
+        Loaded l;
+        try {
+            l = read(path, heads);
+        } catch (IllegalArgumentException e) {   // a config or state dict that does not fit: say which file
+            String name = path.getFileName() + ": ";
+            if (e.getMessage() == null || e.getMessage().startsWith(name)) throw e;
+            if (e instanceof StateDictException) throw new StateDictException(name + e.getMessage());
+            throw new IllegalArgumentException(name + e.getMessage(), e);
+        }
         List<String> warnings = nonFiniteWarnings(path, l.stateDict());
         for (String w : warnings) System.err.println(w);
         return new Loaded(l.config(), l.stateDict(), l.extras(), l.format(), warnings);
