@@ -103,6 +103,11 @@ public final class HostileCorpus {
                 zip(new PickleWriter().op(0x82, 1).op(')', 'R').stop(), Map.of())));
         out.add(new Case("forbidden_global.pth", "REDUCE of os.system", Expect.REFUSED, "forbidden pickle global 'os.system'",
                 zip(new PickleWriter().global("os", "system").str("true").op(0x85, 'R').stop(), Map.of())));
+        out.add(new Case("deep_json_header.safetensors", "100,000 nested arrays in the safetensors header", Expect.REFUSED,
+                "nesting depth", rawSafetensors("{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}")));
+        out.add(new Case("deep_json_config.safetensors", "100,000 nested arrays in the config metadata", Expect.REFUSED,
+                "nesting depth", safetensors(Map.of("nvit.config", "{\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}"),
+                        tinyTensors())));
         // configs from files
         out.add(new Case("config_image_size.safetensors", "image_size 65536 with patch_size 1", Expect.REFUSED, "image_size 65536",
                 safetensors(Map.of("nvit.config", TINY.toJson().replace("\"image_size\":8", "\"image_size\":65536")
@@ -210,6 +215,15 @@ public final class HostileCorpus {
         out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
         out.writeBytes(h);
         for (float[] v : tensors.values()) out.writeBytes(floats(v));
+        return out.toByteArray();
+    }
+
+    /** A safetensors file with this header text and no data. */
+    static byte[] rawSafetensors(String header) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+        out.writeBytes(h);
         return out.toByteArray();
     }
 
