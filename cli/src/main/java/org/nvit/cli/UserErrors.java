@@ -54,7 +54,11 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler, Comman
         Throwable t = unwrap(thrown);
         PrintWriter err = cl.getErr();
         int code;
-        if (t instanceof VirtualMachineError vm) {
+        VirtualMachineError limit = resourceCause(thrown);
+        if (limit != null) {
+            err.println("nvit: error: " + resourceMessage(limit, pr));
+            code = RESOURCE_LIMIT;
+        } else if (t instanceof VirtualMachineError vm) {
             err.println("nvit: error: " + resourceMessage(vm, pr));
             code = RESOURCE_LIMIT;
         } else if (isUserError(t)) {
@@ -75,6 +79,13 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler, Comman
     static boolean isUserError(Throwable t) {
         return t instanceof IOException || t instanceof UncheckedIOException || t instanceof IllegalArgumentException
                 || t instanceof IllegalStateException || t instanceof UnsupportedOperationException;
+    }
+
+    /** An out-of-memory or stack overflow anywhere in the cause chain (a worker thread's, rethrown wrapped). */
+    private static VirtualMachineError resourceCause(Throwable t) {
+        for (int depth = 0; t != null && depth < 32; t = t.getCause(), depth++)
+            if (t instanceof OutOfMemoryError || t instanceof StackOverflowError) return (VirtualMachineError) t;
+        return null;
     }
 
     /** Wrappers that only carry another exception from a pool or a reflective call. */

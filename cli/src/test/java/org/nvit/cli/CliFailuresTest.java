@@ -34,6 +34,7 @@ class CliFailuresTest {
         @Override public Integer call() throws Exception {
             return switch (how) {
                 case "oom" -> { throw new OutOfMemoryError("Java heap space"); }
+                case "worker-oom" -> { throw new IllegalStateException(new OutOfMemoryError("Java heap space")); }
                 case "stack" -> { throw new StackOverflowError(); }
                 case "npe" -> { throw new NullPointerException("Cannot read field \"x\" because \"y\" is null"); }
                 case "user" -> { throw new IllegalArgumentException("--how user: a bad value\u001b[2J"); }
@@ -60,6 +61,8 @@ class CliFailuresTest {
         assertEquals(1, oom.errLines().size(), oom.err());
         assertTrue(oom.err().contains("out of memory while running 'fail' on " + f) && oom.err().contains("heap limit is")
                 && oom.err().contains("MiB"), oom.err());
+        Result worker = run(new Failing(), "--file", f.toString(), "--how", "worker-oom");   // a pool's rethrow
+        assertEquals(UserErrors.RESOURCE_LIMIT, worker.code(), worker.err());
         Result so = run(new Failing(), "--file", f.toString(), "--how", "stack");
         assertEquals(UserErrors.RESOURCE_LIMIT, so.code());
         assertEquals(1, so.errLines().size(), so.err());

@@ -16,8 +16,10 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -68,15 +70,16 @@ final class ZipArchive implements Closeable {
         try {
             long size = ch.size();
             Directory d = readDirectory(ch, size);
-            Map<String, Member> byName = new HashMap<>();
+            Set<String> names = new HashSet<>();
             for (Entry e : d.entries())
-                if (byName.putIfAbsent(e.name, e.member) != null)
-                    throw bad("zip entry '" + e.name + "' appears twice (which one is meant is ambiguous)");
+                if (!names.add(e.name)) throw bad("zip entry '" + e.name + "' appears twice (which one is meant is ambiguous)");
             locate(ch, d);
             List<Member> members = new ArrayList<>(d.entries().size());
-            for (Entry e : d.entries()) members.add(e.member);
-            byName.clear();
-            for (Member m : members) byName.put(m.name(), m);
+            Map<String, Member> byName = new HashMap<>();
+            for (Entry e : d.entries()) {
+                members.add(e.member);
+                byName.put(e.name, e.member);
+            }
             return new ZipArchive(ch, size, Collections.unmodifiableList(members), byName);
         } catch (IOException | RuntimeException e) {
             ch.close();
