@@ -37,6 +37,17 @@ public final class ValueFormat {
         return e.length() <= maxChars ? e : e.substring(0, maxChars - 3) + "...";
     }
 
+    /** 0.0005 rather than 5.0E-4 where Python prints fixed notation (1e-4 <= |x| < 1e16), nan and inf as Python does. */
+    static String pythonFloat(double x) {
+        if (Double.isNaN(x)) return "nan";
+        if (Double.isInfinite(x)) return x > 0 ? "inf" : "-inf";
+        double a = Math.abs(x);
+        if (a == 0) return Double.toString(x);   // 0.0 and -0.0
+        if (a < 1e-4 || a >= 1e16) return Double.toString(x);
+        String plain = new java.math.BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
+        return plain.contains(".") ? plain : plain + ".0";
+    }
+
     private static final class Writer {
         private final StringBuilder b = new StringBuilder();
         private final int max;
@@ -61,7 +72,7 @@ public final class ValueFormat {
                 case Boolean x -> text(x ? "True" : "False");
                 case Long x -> text(x.toString());
                 case BigInteger x -> text(x.bitLength() > 256 ? "<" + x.bitLength() + "-bit int>" : x.toString());
-                case Double x -> text(x.toString());
+                case Double x -> text(pythonFloat(x));
                 case String s -> {
                     text("'");
                     text(Printable.escape(s.length() > max ? s.substring(0, max + 1) : s));
@@ -78,7 +89,19 @@ public final class ValueFormat {
                     if (!enter(o, depth)) return;
                     text(Printable.escape(o.type.substring(o.type.lastIndexOf('.') + 1)));
                     text("(");
-                    if (o.state != null) value(o.state, depth + 1);
+                    if (o.state instanceof Map<?, ?> m && m.keySet().stream().allMatch(k -> k instanceof String)) {
+                        boolean first = true;   // Namespace(lr=0.1, ...), as Python prints it
+                        for (Map.Entry<?, ?> e : m.entrySet()) {
+                            if (full()) break;
+                            if (!first) text(", ");
+                            first = false;
+                            text(Printable.escape((String) e.getKey()));
+                            text("=");
+                            value(e.getValue(), depth + 1);
+                        }
+                    } else if (o.state != null) {
+                        value(o.state, depth + 1);
+                    }
                     text(")");
                     open.remove(o);
                 }

@@ -34,6 +34,8 @@ class TextSafetyTest {
         assertEquals(50, cut.length());
         assertTrue(cut.startsWith("[12345, 12345") && cut.endsWith("..."), cut);
         assertEquals("abc...", ValueFormat.text("abcdefghij", 6));
+        assertEquals("[0.0005, 300.0, -0.0, 1.0E-6, nan, -inf]",
+                ValueFormat.brief(List.of(5e-4, 300.0, -0.0, 1e-6, Double.NaN, Double.NEGATIVE_INFINITY), 100));
     }
 
     @Test void cyclesAreMarkedAndDepthIsCut() {

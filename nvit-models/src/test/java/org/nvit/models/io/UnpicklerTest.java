@@ -144,7 +144,7 @@ class UnpicklerTest {
 
         Object cyc = load(p(global("argparse", "Namespace"), ')', 0x81, '}', "a", ']', 'q', 1, ']', 'q', 2, 'h', 1, 'a', 'a',
                 's', 'b', '.'));
-        assertEquals("Namespace({'a': [[<cycle>]]})", cyc.toString());
+        assertEquals("Namespace(a=[[<cycle>]])", cyc.toString());
 
         org.nvit.models.io.hostile.PickleWriter w = new org.nvit.models.io.hostile.PickleWriter();
         w.op(']').memoize().op('0');
