@@ -101,6 +101,7 @@ public final class PthReader {
             ZipArchive.Member pkl = zip.get(prefix + "data.pkl");
             if (pkl == null) throw bad("no " + prefix + "data.pkl in the archive (not a torch.save file)");
             Object root = Unpickler.load(zip.readAll(pkl, fileSize), this);
+            zip.verifyUnread();
             if (!(root instanceof Map<?, ?> m)) throw bad("the checkpoint holds a " + Unpickler.typeName(root) + ", not a dict");
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {

@@ -34,7 +34,7 @@ import java.util.zip.Inflater;
  * <li>names are unique and each local header repeats its central entry's name and method;</li>
  * <li>the bytes decoded from all members together never exceed the file's size: torch.save stores members
  *     uncompressed, so a real checkpoint never comes near this, and a deflate bomb stops at it;</li>
- * <li>each member read is checked against its CRC-32.</li>
+ * <li>every member is checked against its CRC-32: those read when they are read, the rest by {@link #verifyUnread}.</li>
  * </ul>
  * STORED and DEFLATED members and zip64 records are understood; encryption and multi-disk archives are refused. Error
  * messages name the member; the caller adds the file.
@@ -56,6 +56,8 @@ final class ZipArchive implements Closeable {
     private final Map<String, Member> byName;
     /** Bytes that reads from this archive may still decode, over all members. */
     private long decodeBudget;
+    /** Members read to the end and CRC-checked. */
+    private final Set<String> verified = new HashSet<>();
 
     private ZipArchive(FileChannel ch, long fileSize, List<Member> members, Map<String, Member> byName) {
         this.ch = ch;
@@ -240,6 +242,20 @@ final class ZipArchive implements Closeable {
         }
     }
 
+    /** Reads and CRC-checks every member not read yet (the version record, storages no tensor refers to). */
+    void verifyUnread() throws WeightFileException {
+        for (Member m : members) {
+            if (verified.contains(m.name())) continue;
+            try (MemberStream in = open(m)) {
+                in.finish();
+            } catch (WeightFileException e) {
+                throw e;
+            } catch (IOException e) {
+                throw bad("cannot read " + m.name() + ": " + e.getMessage());
+            }
+        }
+    }
+
     /** A stream over the member's decoded bytes; {@link MemberStream#finish} reads the rest and checks the CRC. */
     MemberStream open(Member m) throws WeightFileException {
         if (m.size() > decodeBudget) throw bomb();
@@ -329,6 +345,7 @@ final class ZipArchive implements Closeable {
             if (crc.getValue() != m.crc())
                 throw bad(String.format("zip entry '%s' fails its CRC-32 check (stored %08x, read %08x): the file is corrupt",
                         m.name(), m.crc(), crc.getValue()));
+            verified.add(m.name());
         }
 
         @Override public void close() { if (inflater != null) inflater.end(); }

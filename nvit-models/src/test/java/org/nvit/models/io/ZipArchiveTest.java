@@ -84,6 +84,14 @@ class ZipArchiveTest {
         assertTrue(refusal(encrypted).contains("encrypted"));
     }
 
+    @Test void membersNoTensorReadsAreCrcCheckedToo() throws Exception {
+        byte[] v = "3\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] pkl = new org.nvit.models.io.hostile.PickleWriter().op('}').stop();
+        Path p = file(new ZipWriter().stored("a/data.pkl", pkl).member("a/version", 0, v, v.length, ZipWriter.crc(v) + 1).finish(false));
+        String m = assertThrows(WeightFileException.class, () -> PthReader.read(p)).getMessage();
+        assertTrue(m.contains("'a/version' fails its CRC-32 check"), m);
+    }
+
     @Test void decodedBytesNeverExceedTheFileSize() throws Exception {
         // three deflated members of 200 kB zeros in a file of under 2 kB: the first fits, the second is refused up front
         byte[] zeros = new byte[200_000];
