@@ -1,6 +1,5 @@
 package org.nvit.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -71,7 +70,7 @@ public final class BenchModelCommand implements Callable<Integer> {
         boolean train = !mode.equals("infer");
         WeightFiles.Loaded weights = arch.checkpoint != null ? Models.read(arch.checkpoint, Models.parseHeads(heads)) : null;
         VitConfig cfg = weights != null ? weights.config()
-                : arch.model != null ? Presets.byName(arch.model) : VitConfig.fromJson(Files.readString(arch.config));
+                : arch.model != null ? Presets.byName(arch.model) : VitConfig.read(arch.config);
         Backend device = devices.backend();
         OpProfiler profiler = null;
         if (profile) {

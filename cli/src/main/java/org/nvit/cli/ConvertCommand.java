@@ -1,5 +1,6 @@
 package org.nvit.cli;
 
+import org.nvit.models.io.OutputGuard;
 import org.nvit.models.Models;
 
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ public final class ConvertCommand implements Callable<Integer> {
         boolean pth = name.endsWith(".pth") || name.endsWith(".pt");
         if (!pth && !name.endsWith(".safetensors"))
             throw new IllegalArgumentException("OUT must end in .safetensors or .pth (the extension picks the format), got " + out);
+        OutputGuard.check("OUT", out, OutputGuard.input("IN", in));
         OutputFiles.check(in, out);
         WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
         OutputFiles.write(out, () -> {

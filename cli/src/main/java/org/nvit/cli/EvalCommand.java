@@ -42,11 +42,16 @@ public final class EvalCommand implements Callable<Integer> {
             r = Evaluator.evaluate(model, val);
         }
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%s on %s: top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%d images, %.1f s, %.0f img/s)%n",
-                checkpoint, data, 100 * r.top1(), 100 * r.top5(), r.loss(), r.images(), s, r.images() / s);
-        if (json)
-            System.out.printf(Locale.ROOT, "{\"top1\": %.6f, \"top5\": %.6f, \"loss\": %.6f, \"images\": %d}%n",
-                    r.top1(), r.top5(), r.loss(), r.images());
+        String loss = Double.isFinite(r.loss()) ? String.format(Locale.ROOT, "%.4f", r.loss()) : "non-finite (" + r.loss() + ")";
+        System.out.printf(Locale.ROOT, "%s on %s: top-1 %.2f%%  top-5 %.2f%%  loss %s  (%d images, %.1f s, %.0f img/s)%n",
+                checkpoint, data, 100 * r.top1(), 100 * r.top5(), loss, r.images(), s, r.images() / s);
+        if (!r.finite())
+            System.err.printf("nvit: warning: %d of %d images got NaN or infinite logits (counted as misses); the model's "
+                    + "weights or config (attn_scale, layer_norm_eps) do not give finite outputs%n", r.nonFinite(), r.images());
+        if (json)   // JSON has no NaN: a non-finite loss is null
+            System.out.printf(Locale.ROOT, "{\"top1\": %.6f, \"top5\": %.6f, \"loss\": %s, \"images\": %d, \"nonfinite\": %d}%n",
+                    r.top1(), r.top5(), Double.isFinite(r.loss()) ? String.format(Locale.ROOT, "%.6f", r.loss()) : "null",
+                    r.images(), r.nonFinite());
         return 0;
     }
 }

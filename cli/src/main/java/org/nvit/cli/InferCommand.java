@@ -1,5 +1,6 @@
 package org.nvit.cli;
 
+import org.nvit.models.io.OutputGuard;
 import org.nvit.models.Models;
 
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class InferCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
+        OutputGuard.check("--output", output, OutputGuard.input("--checkpoint", checkpoint), OutputGuard.input("--input", input));
         Backend backend = devices.backend();
         WeightFiles.Loaded ck = WeightFiles.load(checkpoint, Models.parseHeads(heads));
         VitConfig cfg = ck.config();

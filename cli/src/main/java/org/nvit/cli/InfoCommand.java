@@ -7,10 +7,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nvit.engine.Tensor;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VitConfig;
+import org.nvit.models.io.Printable;
 import org.nvit.models.io.StateDicts;
+import org.nvit.models.io.ValueFormat;
 import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +36,7 @@ public final class InfoCommand implements Callable<Integer> {
         WeightFiles.Loaded m = WeightFiles.load(file, Models.parseHeads(heads));
         PrintWriter out = spec.commandLine().getOut();
         VitConfig c = m.config();
-        out.printf("file        %s (%s)%n", file, m.format());
+        out.printf("file        %s (%s)%n", Printable.escape(file.toString()), m.format());
         out.printf("image       %d px, patch %d, %d channels, %d tokens%n", c.imageSize(), c.patchSize(), c.inChans(), c.numTokens());
         out.printf("embed dim   %d, depth %d, classes %d%s%n", c.embedDim(), c.depth(), c.numClasses(), c.distilled() ? ", distilled" : "");
         out.printf("attn scale  %s%n", c.attnScale() == null ? "1/sqrt(head width)" : c.attnScale().toString());
@@ -48,14 +49,25 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf(java.util.Locale.ROOT, "%5d  %5d  %7d  %6d  %4d  %10d  %7.2f%n", i, b.heads(), b.qkDim(), b.vDim(), b.mlpDim(),
                     ModelStats.blockParams(c, i), ModelStats.blockMacs(c, i) / 1e6);
         }
-        for (Map.Entry<String, Object> e : m.extras().entrySet())
-            if (!e.getKey().equals(WeightFiles.CONFIG_KEY)) out.printf("extra       %s = %s%n", e.getKey(), brief(e.getValue()));
+        // the file's other entries: text from the file, escaped, and values of any depth, cycles or sharing, bounded
+        int shown = 0;
+        for (Map.Entry<String, Object> e : m.extras().entrySet()) {
+            if (e.getKey().equals(WeightFiles.CONFIG_KEY)) continue;
+            if (++shown > MAX_EXTRAS) {
+                out.printf("extra       ... and %d more entries%n", m.extras().size() - MAX_EXTRAS);
+                break;
+            }
+            out.printf("extra       %s = %s%n", ValueFormat.text(e.getKey(), 60), brief(e.getValue()));
+        }
         out.flush();
         return 0;
     }
 
+    /** Lines of extras shown; a checkpoint may hold any number of top-level entries. */
+    private static final int MAX_EXTRAS = 50;
+
     private static String brief(Object v) {
-        String s = v instanceof Tensor t ? t.toString() : v instanceof Map<?, ?> mm ? "{" + mm.size() + " entries}" : String.valueOf(v);
-        return s.length() > 100 ? s.substring(0, 97) + "..." : s;
+        if (v instanceof String s) return ValueFormat.text(s, 100);   // metadata text, unquoted
+        return ValueFormat.brief(v, 100);
     }
 }

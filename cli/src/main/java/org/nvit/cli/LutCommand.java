@@ -1,7 +1,7 @@
 package org.nvit.cli;
 
+import org.nvit.models.io.OutputGuard;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -29,10 +29,7 @@ public final class LutCommand implements Runnable {
     static VitConfig modelConfig(String model, Path config, Path checkpoint) throws Exception {
         int given = (model != null ? 1 : 0) + (config != null ? 1 : 0) + (checkpoint != null ? 1 : 0);
         if (given > 1) throw new IllegalArgumentException("give only one of --model, --config, --checkpoint");
-        if (config != null) {
-            if (!Files.exists(config)) throw new java.nio.file.NoSuchFileException(config.toString());
-            return VitConfig.fromJson(Files.readString(config));
-        }
+        if (config != null) return VitConfig.read(config);
         if (checkpoint != null) return WeightFiles.load(checkpoint, List.of()).config();
         return Presets.byName(model == null ? "vit_fmnist_patch7" : model);
     }
@@ -53,6 +50,7 @@ public final class LutCommand implements Runnable {
         @Option(names = "--out", required = true, description = "output JSON") Path out;
 
         @Override public Integer call() throws Exception {
+            OutputGuard.check("--out", out, OutputGuard.input("--config", config), OutputGuard.input("--checkpoint", checkpoint));
             VitConfig cfg = modelConfig(model, config, checkpoint);
             LatencyTableBuilder.GridKind kind = switch (grid.toLowerCase(Locale.ROOT)) {
                 case "default" -> LatencyTableBuilder.GridKind.DEFAULT;

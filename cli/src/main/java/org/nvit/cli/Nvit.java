@@ -2,10 +2,15 @@ package org.nvit.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code nvit} command: one picocli subcommand per job. */
 @Command(name = "nvit", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Vision Transformers and NViT global structural pruning, in pure Java.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "2:bad input or usage (the message says what and how to fix it)",
+                "3:out of memory or thread stack", "70:internal error (a bug: please report it)"},
         subcommands = {TrainCommand.class, EvalCommand.class, InferCommand.class, InfoCommand.class, ConvertCommand.class,
                 ExportCommand.class, LutCommand.class, PruneCommand.class, DemoCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
@@ -13,14 +18,29 @@ public final class Nvit implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "On failure, also print the stack trace (as the environment variable NVIT_DEBUG does).")
+    boolean debug;
+
     @Override public void run() { spec.commandLine().usage(System.out); }
 
     public static void main(String[] args) { System.exit(run(args)); }
 
-    /** Runs the CLI and returns the exit code; user errors print one line, never a stack trace. */
-    public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Nvit());
-        cl.setExecutionExceptionHandler(new UserErrors());
-        return cl.execute(args);
+    /**
+     * Runs the CLI and returns the exit code. Every failure, including the JVM's own errors (picocli passes Errors
+     * through), ends as one line on standard error; see {@link UserErrors} for the codes.
+     */
+    public static int run(String... args) { return execute(new CommandLine(new Nvit()), args); }
+
+    /** Runs {@code cl} with nvit's failure handling (tests pass their own command lines). */
+    static int execute(CommandLine cl, String... args) {
+        UserErrors errors = new UserErrors();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            return UserErrors.report(e, cl, cl.getParseResult());
+        }
     }
 }

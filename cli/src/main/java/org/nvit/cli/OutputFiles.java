@@ -1,5 +1,6 @@
 package org.nvit.cli;
 
+import org.nvit.models.io.OutputGuard;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -14,9 +15,9 @@ import java.nio.file.Path;
 final class OutputFiles {
     private OutputFiles() {}
 
-    /** An output path must differ from the input, must not be a folder, and its folder must exist. */
+    /** An output path must not be the input (by file identity: {@link OutputGuard}), nor a folder, and its folder must exist. */
     static void check(Path in, Path out) {
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
+        if (OutputGuard.same(in, out))
             throw new IllegalArgumentException("the input and the output are the same file (" + out + "); choose another output path");
         if (Files.isDirectory(out))
             throw new IllegalArgumentException("the output " + out + " is a folder; give a file name inside it");

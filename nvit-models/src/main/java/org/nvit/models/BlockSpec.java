@@ -13,11 +13,10 @@ public record BlockSpec(
         @JsonProperty("v_dim") int vDim,
         @JsonProperty("mlp_dim") int mlpDim) {
 
+    /** Bounded by {@link ConfigBounds}. */
     @JsonCreator
     public BlockSpec {
-        if (heads < 1 || qkDim < 1 || vDim < 1 || mlpDim < 1)
-            throw new IllegalArgumentException("block dims must be >= 1: heads=" + heads + " qk_dim=" + qkDim
-                    + " v_dim=" + vDim + " mlp_dim=" + mlpDim);
+        ConfigBounds.checkBlock(heads, qkDim, vDim, mlpDim);
     }
 
     /** The DeiT convention: embed/64 heads of 64, MLP 4x embed. */

@@ -17,7 +17,7 @@ public final class Models {
         if (configFile != null) {
             Path p = Path.of(configFile);
             if (!Files.exists(p)) throw new NoSuchFileException(configFile + " (the --config file)");
-            return VitConfig.fromJson(Files.readString(p));
+            return VitConfig.read(p);
         }
         return Presets.byName(presetName);
     }

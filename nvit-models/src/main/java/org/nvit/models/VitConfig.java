@@ -29,16 +29,16 @@ public record VitConfig(
         @JsonProperty("global_pool") String globalPool) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);   // "patch_size": 7.9 is an error, not 7
+    /** A config file is a few kilobytes; this only stops a mistaken --config from reading gigabytes. */
+    private static final long MAX_FILE_BYTES = 16 << 20;
 
+    /** Every field is bounded by {@link ConfigBounds}. */
     @JsonCreator
     public VitConfig {
         if (layerNormEps == 0) layerNormEps = 1e-6;
-        if (patchSize < 1 || imageSize < patchSize || imageSize % patchSize != 0)
-            throw new IllegalArgumentException("image_size " + imageSize + " must be a positive multiple of patch_size " + patchSize);
-        if (inChans < 1 || numClasses < 1 || embedDim < 1)
-            throw new IllegalArgumentException("in_chans, num_classes and embed_dim must be >= 1");
-        if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("a config needs at least one block");
+        ConfigBounds.checkModel(imageSize, patchSize, inChans, numClasses, embedDim, layerNormEps, attnScale, blocks, distilled);
         blocks = List.copyOf(blocks);
         if ("token".equals(globalPool)) globalPool = null; // the default, kept out of the JSON
         if (globalPool != null && !globalPool.equals("avg"))
@@ -111,10 +111,39 @@ public record VitConfig(
 
     /** Parses the JSON form; a malformed document gives an IllegalArgumentException naming the problem. */
     public static VitConfig fromJson(String json) {
-        try { return JSON.readValue(json, VitConfig.class); }
-        catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            Throwable c = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-            throw new IllegalArgumentException("invalid model config JSON: " + c.getMessage().lines().findFirst().orElse(""), e);
+        try {
+            VitConfig c = JSON.readValue(json, VitConfig.class);
+            if (c == null) throw new IllegalArgumentException("invalid model config JSON: null");
+            return c;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a bound broken inside a constructor arrives wrapped (once per nesting level: config, blocks, block)
+            Throwable c = e;
+            for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof IllegalArgumentException) { c = t; break; }
+            String msg = c instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : c.getMessage();
+            String line = String.valueOf(msg).lines().findFirst().orElse("");
+            if (c == e && e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty())
+                line += " (at " + fieldPath(m.getPath()) + ")";
+            throw new IllegalArgumentException("invalid model config JSON: " + line, e);
+        }
+    }
+
+    /** "blocks[0].heads" for Jackson's path to a bad value. */
+    private static String fieldPath(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (var r : path) {
+            if (r.getFieldName() != null) b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            else if (r.getIndex() >= 0) b.append('[').append(r.getIndex()).append(']');
+        }
+        return b.toString();
+    }
+
+    /** Reads a config JSON file (--config); the messages name the file. */
+    public static VitConfig read(java.nio.file.Path file) throws java.io.IOException {
+        String text = org.nvit.models.io.InputFiles.readText(file, "a model config (JSON)", MAX_FILE_BYTES);
+        try {
+            return fromJson(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -151,7 +151,7 @@ public final class LatencyTable {
         if (!Files.exists(file)) throw new NoSuchFileException(file + " (build one with: nvit lut build --out " + file + ")");
         Data d;
         try {
-            d = JSON.readValue(file.toFile(), Data.class);
+            d = JSON.readValue(org.nvit.models.io.InputFiles.readText(file, "a latency table (JSON)", 64L << 20), Data.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(file + " is not a latency table JSON: "
                     + e.getOriginalMessage().lines().findFirst().orElse(""));

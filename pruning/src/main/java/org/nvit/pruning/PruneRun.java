@@ -20,6 +20,7 @@ import org.nvit.models.data.DataLoader;
 import org.nvit.models.data.DataSource;
 import org.nvit.models.data.DataSources;
 import org.nvit.models.io.AtomicFiles;
+import org.nvit.models.io.OutputGuard;
 import org.nvit.models.io.WeightFiles;
 import org.nvit.models.train.EpochStream;
 import org.nvit.models.train.Evaluator;
@@ -78,12 +79,19 @@ public final class PruneRun {
         data.checkModel(cfg.inChans(), cfg.numClasses());
         this.aug = AugmentConfig.defaultsFor(data, cfg.imageSize());
         this.dir = Path.of(o.output);
+        OutputGuard.checkFolder("--output", dir, OUTPUTS, OutputGuard.input("--checkpoint", Path.of(o.checkpoint)),
+                OutputGuard.input("--lut", Path.of(o.lut)));
     }
+
+    /** The files a run writes into its folder. */
+    static final java.util.List<String> OUTPUTS = java.util.List.of("model.safetensors", "config.json", "dims.csv", "dims.png",
+            "latency.png", "report.md", "prune.ckpt");
 
     /** A fresh run of these options on the backend's device; progress lines go to out. */
     public static Outcome run(PruneRunOptions options, Backend backend, PrintWriter out) throws IOException {
         PruneRun r = new PruneRun(options, backend, out);
         Files.createDirectories(r.dir);
+        AtomicFiles.removeStaleTemporaries(r.dir);
         r.start();
         return r.loop();
     }
@@ -97,6 +105,7 @@ public final class PruneRun {
         PruneRunOptions opts = ck.options();
         opts.output = dir.toString();
         PruneRun r = new PruneRun(opts, device.apply(opts), out);
+        AtomicFiles.removeStaleTemporaries(dir);
         if (!r.cfg.equals(ck.config()))
             throw new IllegalArgumentException(dir.resolve("prune.ckpt") + " was saved for another model than " + opts.checkpoint);
         if (r.teacherCrc != ck.meta().teacherCrc())
@@ -228,10 +237,16 @@ public final class PruneRun {
         return new Outcome(dir, cfg, small, summary);
     }
 
+    /** Top-1 on the validation split; NaN (and a warning) when the model's logits are not finite. */
     private double accuracy(VisionTransformer m) {
+        Evaluator.Result r;
         try (DataLoader val = DataLoader.eval(data.val(), aug, o.batchSize, o.workers)) {
-            return Evaluator.evaluate(m::predict, val, o.evalBatches).top1();
+            r = Evaluator.evaluate(m::predict, val, o.evalBatches);
         }
+        if (r.finite()) return r.top1();
+        out.printf("warning: the model's logits are not finite on %d of %d validation images: no accuracy%n", r.nonFinite(), r.images());
+        out.flush();
+        return Double.NaN;
     }
 
     /** A checksum of the starting weights: a resumed run must find the same teacher in the same file. */

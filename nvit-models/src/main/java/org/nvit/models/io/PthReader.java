@@ -8,13 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import org.nvit.engine.CpuStorage;
 import org.nvit.engine.Tensor;
 
@@ -23,7 +19,8 @@ import org.nvit.engine.Tensor;
  * {@code <prefix>/data.pkl} is interpreted by the restricted {@link Unpickler}, and each storage is read from
  * {@code <prefix>/data/<key>} once, decoded to float32, and shared by the tensors that view it. Every size, offset
  * and stride read from the file is checked against the real storage length, and no allocation exceeds what the file
- * can actually hold. Pre-1.6 (legacy) files are recognised and refused with the conversion command.
+ * can actually hold. The archive itself is read by {@link ZipArchive}, which refuses aliased or duplicate members and
+ * bounds what they decode to. Pre-1.6 (legacy) files are recognised and refused with the conversion command.
  */
 public final class PthReader {
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
@@ -48,20 +45,19 @@ public final class PthReader {
 
     /** Reads the checkpoint's top-level dict; tensors become F32 {@link Tensor}s, other values plain Java values. */
     public static Map<String, Object> read(Path path) throws IOException {
+        InputFiles.requireFile(path);
         byte[] head = new byte[LEGACY_MAGIC.length];
         try (InputStream in = Files.newInputStream(path)) { head = Arrays.copyOf(head, in.readNBytes(head, 0, head.length)); }
         if (isLegacy(head)) throw legacyError(path);
         if (!isZip(head)) throw new WeightFileException(path + " is not a PyTorch zip checkpoint (no 'PK' zip header)");
         long fileSize = Files.size(path);
-        try (ZipFile zip = new ZipFile(path.toFile())) {
+        try (ZipArchive zip = ZipArchive.open(path)) {
             return new Archive(zip, fileSize, path).load();
         } catch (WeightFileException e) {
             String name = path.getFileName() + ": ";
             throw e.getMessage().startsWith(name) ? e : new WeightFileException(name + e.getMessage(), e);
-        } catch (ZipException e) {
-            throw new WeightFileException(path + " is a corrupt zip archive: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new WeightFileException("cannot read " + path + " as a zip archive (" + e + ")", e);
+            throw new WeightFileException("cannot read " + path + " (" + InputFiles.reason(e) + ")", e);
         }
     }
 
@@ -73,7 +69,7 @@ public final class PthReader {
     private record StorageRef(ElementType type, String key, long numel) {}
 
     private static final class Archive implements Unpickler.TorchHooks {
-        private final ZipFile zip;
+        private final ZipArchive zip;
         private final long fileSize;
         private final Path path;
         private final Map<String, StorageRef> refs = new HashMap<>();
@@ -83,7 +79,7 @@ public final class PthReader {
         private String prefix;
         private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
 
-        Archive(ZipFile zip, long fileSize, Path path) {
+        Archive(ZipArchive zip, long fileSize, Path path) {
             this.zip = zip;
             this.fileSize = fileSize;
             this.path = path;
@@ -91,21 +87,21 @@ public final class PthReader {
         }
 
         Map<String, Object> load() throws IOException {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            if (!entries.hasMoreElements()) throw bad("the zip archive is empty");
-            String first = entries.nextElement().getName();
+            if (zip.members().isEmpty()) throw bad("the zip archive is empty");
+            String first = zip.members().getFirst().name();
             int slash = first.indexOf('/');
             if (slash <= 0) throw bad("zip entry '" + first + "' is not inside an archive folder");
             prefix = first.substring(0, slash + 1);
-            ZipEntry bo = zip.getEntry(prefix + "byteorder");
+            ZipArchive.Member bo = zip.get(prefix + "byteorder");
             if (bo != null) {
-                String s = new String(readEntry(bo, 16), StandardCharsets.US_ASCII).trim();
+                String s = new String(zip.readAll(bo, 16), StandardCharsets.US_ASCII).trim();
                 if (s.equals("big")) order = ByteOrder.BIG_ENDIAN;
                 else if (!s.equals("little")) throw bad("unknown byteorder '" + s + "'");
             }
-            ZipEntry pkl = zip.getEntry(prefix + "data.pkl");
+            ZipArchive.Member pkl = zip.get(prefix + "data.pkl");
             if (pkl == null) throw bad("no " + prefix + "data.pkl in the archive (not a torch.save file)");
-            Object root = Unpickler.load(readEntry(pkl, fileSize), this);
+            Object root = Unpickler.load(zip.readAll(pkl, fileSize), this);
+            zip.verifyUnread();
             if (!(root instanceof Map<?, ?> m)) throw bad("the checkpoint holds a " + Unpickler.typeName(root) + ", not a dict");
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -184,15 +180,14 @@ public final class PthReader {
             if (s != null) return s;
             if (ref.numel() > Integer.MAX_VALUE - 8) throw bad("storage " + ref.key() + " is too large for one array");
             String name = prefix + "data/" + ref.key();
-            ZipEntry e = zip.getEntry(name);
+            ZipArchive.Member e = zip.get(name);
             if (e == null) throw bad("storage " + name + " is missing from the archive");
             long bytes = ref.numel() * ref.type().bytes;
-            if (e.getSize() >= 0 && e.getSize() < bytes)
-                throw bad("storage " + name + " holds " + e.getSize() + " bytes, " + bytes + " needed");
+            if (e.size() < bytes) throw bad("storage " + name + " holds " + e.size() + " bytes, " + bytes + " needed");
             float[] data = new float[(int) ref.numel()];
             byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(bytes, 1))];
             int perChunk = chunk.length / ref.type().bytes;
-            try (InputStream in = zip.getInputStream(e)) {
+            try (ZipArchive.MemberStream in = zip.open(e)) {
                 for (int done = 0; done < data.length; ) {
                     int n = Math.min(perChunk, data.length - done);
                     int want = n * ref.type().bytes;
@@ -200,6 +195,7 @@ public final class PthReader {
                     ref.type().decode(MemorySegment.ofArray(chunk), 0, order, data, done, n, "storage " + name);
                     done += n;
                 }
+                in.finish();   // the CRC covers the whole member
             } catch (WeightFileException ex) {
                 throw ex;
             } catch (IOException ex) {
@@ -208,19 +204,6 @@ public final class PthReader {
             s = new CpuStorage(data);
             loaded.put(ref.key(), s);
             return s;
-        }
-
-        private byte[] readEntry(ZipEntry e, long cap) throws WeightFileException {
-            if (e.getSize() > cap) throw bad(e.getName() + " claims " + e.getSize() + " bytes, more than the file holds");
-            try (InputStream in = zip.getInputStream(e)) {
-                byte[] b = in.readNBytes((int) Math.min(cap + 1, Integer.MAX_VALUE - 8));
-                if (b.length > cap) throw bad(e.getName() + " is larger than the file itself");
-                return b;
-            } catch (WeightFileException ex) {
-                throw ex;
-            } catch (IOException ex) {
-                throw bad("cannot read " + e.getName() + ": " + ex.getMessage());
-            }
         }
 
         private WeightFileException bad(String msg) { return new WeightFileException(path.getFileName() + ": " + msg); }

@@ -51,6 +51,7 @@ public final class Safetensors {
     private record Entry(String name, ElementType type, int[] shape, long begin, long end) {}
 
     public static Contents read(Path path) throws IOException {
+        InputFiles.requireFile(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw bad(path, "file of " + size + " bytes is too short for a safetensors header");

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,13 @@ import java.util.Set;
  * {@code torch.save} emits and builds plain Java values; it never imports or calls anything. Only the globals of
  * {@link #ALLOWED} may appear, and each has a fixed, inert meaning: dicts, tensor rebuilds (handed to
  * {@link TorchHooks}), storage and dtype markers, and {@code argparse.Namespace} as an opaque record. Any other
- * global is refused by name.
+ * global is refused by name, as are the opcodes that could name one another way (INST, OBJ, NEWOBJ_EX, EXT1-4).
+ *
+ * <p>The interpreter is a loop over an explicit stack, so no pickle can make it recurse; the work a file can ask for
+ * is bounded too: the values and memo entries it builds ({@link #MAX_VALUES}), the rebuild wrappers around a tensor
+ * ({@link #MAX_REBUILD_WRAPPERS}), and how many keys of one dict may share a hash code ({@link #MAX_KEYS_PER_HASH}:
+ * colliding keys would make each insert scan all the others). Values may still be deep, cyclic or shared (the memo
+ * makes that cheap to write); whoever prints them uses {@link ValueFormat}.
  *
  * <p>Values: String, Long, BigInteger, Double, Boolean, null, byte[], {@link Tuple}, ArrayList, LinkedHashMap,
  * {@link Global}, {@link Opaque}, {@link PySet}, and whatever the hooks return (tensors).
@@ -25,7 +32,9 @@ import java.util.Set;
 final class Unpickler {
 
     /** An immutable pickle tuple. */
-    record Tuple(List<Object> items) {}
+    record Tuple(List<Object> items) {
+        @Override public String toString() { return ValueFormat.brief(this, 200); }
+    }
 
     /** A reference to an allowed global (storage types, dtypes, Parameter). */
     record Global(String module, String name) {
@@ -39,11 +48,14 @@ final class Unpickler {
 
         Opaque(String type) { this.type = type; }
 
-        @Override public String toString() { return type + "(" + state + ")"; }
+        /** Bounded: the state may be deep, cyclic or shared (see {@link ValueFormat}). */
+        @Override public String toString() { return ValueFormat.brief(this, 200); }
     }
 
     /** A pickled set (kept as a list: its items are only ever inspected). */
-    record PySet(List<Object> items) {}
+    record PySet(List<Object> items) {
+        @Override public String toString() { return ValueFormat.brief(this, 200); }
+    }
 
     /** How torch-specific values are built; implemented by the .pth reader. */
     interface TorchHooks {
@@ -64,9 +76,21 @@ final class Unpickler {
             "torch.float64", "torch.int64", "torch.int32", "torch.uint8", "torch.bool");
 
     private static final Object MARK = new Object();
-    /** Far above any checkpoint's pickle (a few thousand values), far below what would exhaust the heap. */
-    private static final long MAX_PUSHES = 20_000_000;
+    /**
+     * Values built and memo entries: far above any checkpoint's pickle (a few thousand values for a DeiT, tens of
+     * thousands with optimizer state), far below what would exhaust a default heap (about 60 bytes each).
+     */
+    static final long MAX_VALUES = 2_000_000;
+    /** torch writes one {@code _rebuild_from_type_v2} around a tensor rebuild; a few more are tolerated, no chain. */
+    static final int MAX_REBUILD_WRAPPERS = 4;
+    /**
+     * Keys of one dict that may share a hash code. Real dicts have two or three at most; colliding keys make every
+     * insert scan the others, so a file of n colliding keys would cost n^2 (hash flooding).
+     */
+    static final int MAX_KEYS_PER_HASH = 64;
     private long pushes;
+    /** Per dict (by identity), how many of its keys have each hash code. */
+    private final Map<Object, Map<Integer, Integer>> keyHashes = new IdentityHashMap<>();
 
     private final byte[] in;
     private final TorchHooks hooks;
@@ -105,7 +129,7 @@ final class Unpickler {
                 case 'e' -> { List<Object> vs = popMark(); list(peek()).addAll(vs); }
                 case '}' -> push(new LinkedHashMap<>());
                 case 'd' -> { List<Object> kv = popMark(); Map<Object, Object> m = new LinkedHashMap<>(); putAll(m, kv); push(m); }
-                case 's' -> { Object v = pop(); Object k = pop(); dict(peek()).put(key(k), v); }
+                case 's' -> { Object v = pop(); Object k = pop(); put(dict(peek()), k, v); }
                 case 'u' -> { List<Object> kv = popMark(); putAll(dict(peek()), kv); }
                 case 0x8f -> push(new PySet(new ArrayList<>()));       // EMPTY_SET
                 case 0x90 -> { List<Object> vs = popMark(); set(peek()).items().addAll(vs); }  // ADDITEMS
@@ -127,9 +151,9 @@ final class Unpickler {
                 case 'B' -> push(bytes(len32()));                       // BINBYTES
                 case 'C' -> push(bytes(len(u8())));                          // SHORT_BINBYTES
                 case 0x8e -> push(bytes(len64()));                      // BINBYTES8
-                case 'q' -> memo.put((long) u8(), peek());              // BINPUT
-                case 'r' -> memo.put((long) i32() & 0xffffffffL, peek());  // LONG_BINPUT
-                case 0x94 -> memo.put((long) memo.size(), peek());      // MEMOIZE
+                case 'q' -> memoPut(u8());                              // BINPUT
+                case 'r' -> memoPut((long) i32() & 0xffffffffL);        // LONG_BINPUT
+                case 0x94 -> memoPut(memo.size());                      // MEMOIZE
                 case 'h' -> push(memoGet(u8()));                        // BINGET
                 case 'j' -> push(memoGet((long) i32() & 0xffffffffL));  // LONG_BINGET
                 case '0' -> pop();                                      // POP
@@ -141,7 +165,14 @@ final class Unpickler {
                 case 'R' -> { Object args = pop(); Object f = pop(); push(call(f, tuple(args))); }  // REDUCE
                 case 0x81 -> { Object args = pop(); Object cls = pop(); push(newObject(cls, tuple(args))); }  // NEWOBJ
                 case 'b' -> { Object state = pop(); build(peek(), state); }  // BUILD
-                default -> throw bad(String.format("unsupported pickle opcode 0x%02x at byte %d", op, at));
+                // opcodes that name a class or function in ways torch.save never uses: refused, naming what they ask for
+                case 'i' -> { String q = line() + "." + line(); throw refusedCall("INST", q, at); }
+                case 'o' -> { List<Object> items = popMark(); throw refusedCall("OBJ", items.isEmpty() ? null : items.getFirst(), at); }
+                case 0x92 -> { pop(); pop(); throw refusedCall("NEWOBJ_EX", pop(), at); }
+                case 0x82 -> throw refusedExt("EXT1", u8(), at);
+                case 0x83 -> throw refusedExt("EXT2", u8() | u8() << 8, at);
+                case 0x84 -> throw refusedExt("EXT4", (long) i32() & 0xffffffffL, at);
+                default -> throw bad(String.format("unsupported pickle opcode %s at byte %d", opcodeName(op), at));
             }
         }
     }
@@ -174,8 +205,18 @@ final class Unpickler {
                 return args.get(0);
             }
             case "torch._tensor._rebuild_from_type_v2" -> {
-                if (args.size() < 3) throw bad("_rebuild_from_type_v2 needs 3 or more arguments");
-                return call(args.get(0), tuple(args.get(2)));
+                // (func, new_type, args, state): unwrapped in a loop, so a chain of wrappers cannot recurse
+                Object func;
+                List<Object> inner = args;
+                for (int wrappers = 1; ; wrappers++) {
+                    if (inner.size() < 3) throw bad("_rebuild_from_type_v2 needs 3 or more arguments");
+                    func = inner.get(0);
+                    inner = tuple(inner.get(2));
+                    if (!(func instanceof Global g && g.qualified().equals(q))) break;
+                    if (wrappers >= MAX_REBUILD_WRAPPERS)
+                        throw bad("_rebuild_from_type_v2 nested more than " + MAX_REBUILD_WRAPPERS + " deep (torch writes one)");
+                }
+                return call(func, inner);   // func is not a wrapper: one level of recursion at most
             }
             case "argparse.Namespace" -> { return new Opaque(q); }
             default -> throw bad("pickle calls '" + q + "', which a checkpoint reader does not do");
@@ -205,8 +246,36 @@ final class Unpickler {
     // ---- stack and memo ----
 
     private void push(Object o) throws WeightFileException {
-        if (++pushes > MAX_PUSHES) throw bad("pickle builds more than " + MAX_PUSHES + " values; not a weight file");
+        if (++pushes > MAX_VALUES) throw bad("pickle builds more than " + MAX_VALUES + " values; not a weight file");
         stack.add(o);
+    }
+
+    private void memoPut(long index) throws WeightFileException {
+        Object v = peek();
+        if (memo.put(index, v) == null && memo.size() > MAX_VALUES)
+            throw bad("pickle memo holds more than " + MAX_VALUES + " entries; not a weight file");
+    }
+
+    /** A dict insert with the hash-flooding bound. */
+    private void put(Map<Object, Object> m, Object k, Object v) throws WeightFileException {
+        Object key = key(k);
+        int h = java.util.Objects.hashCode(key);
+        Map<Integer, Integer> counts = keyHashes.computeIfAbsent(m, x -> new HashMap<>());
+        if (counts.getOrDefault(h, 0) >= MAX_KEYS_PER_HASH)
+            throw bad("more than " + MAX_KEYS_PER_HASH + " keys of one dict share a hash code (a hash-flooding file, not a checkpoint)");
+        if (m.put(key, v) == null) counts.merge(h, 1, Integer::sum);
+    }
+
+    private static WeightFileException refusedCall(String opcode, Object what, int at) {
+        String name = what instanceof Global g ? g.qualified() : what instanceof String s ? s : "a " + typeName(what);
+        String why = ALLOWED.contains(name) ? "pickle opcode " + opcode + " calls '" + name + "'"
+                : "forbidden pickle global '" + name + "' (opcode " + opcode + ")";
+        return bad(why + " at byte " + at + "; torch.save never writes " + opcode + ", and a checkpoint reader runs nothing");
+    }
+
+    private static WeightFileException refusedExt(String opcode, long code, int at) {
+        return bad("pickle opcode " + opcode + " at byte " + at + " names extension code " + code
+                + " of Python's copyreg registry; a checkpoint reader resolves no extension codes");
     }
 
     private Object pop() throws WeightFileException {
@@ -252,9 +321,9 @@ final class Unpickler {
         throw bad("unsupported dict key of type " + typeName(k));
     }
 
-    private static void putAll(Map<Object, Object> m, List<Object> kv) throws WeightFileException {
+    private void putAll(Map<Object, Object> m, List<Object> kv) throws WeightFileException {
         if (kv.size() % 2 != 0) throw bad("odd number of items for a dict");
-        for (int i = 0; i < kv.size(); i += 2) m.put(key(kv.get(i)), kv.get(i + 1));
+        for (int i = 0; i < kv.size(); i += 2) put(m, kv.get(i), kv.get(i + 1));
     }
 
     @SuppressWarnings("unchecked")
@@ -382,6 +451,18 @@ final class Unpickler {
         if (pos >= in.length) throw bad("unterminated GLOBAL name in pickle");
         if (pos - start > 256) throw bad("GLOBAL name too long in pickle");
         return new String(in, start, pos++ - start, StandardCharsets.UTF_8);
+    }
+
+    /** Python's names of the opcodes this reader refuses, for messages ("0xNN" for bytes that are no opcode). */
+    private static final Map<Integer, String> REFUSED_NAMES = Map.ofEntries(
+            Map.entry((int) 'F', "FLOAT"), Map.entry((int) 'I', "INT"), Map.entry((int) 'L', "LONG"),
+            Map.entry((int) 'P', "PERSID"), Map.entry((int) 'S', "STRING"), Map.entry((int) 'V', "UNICODE"),
+            Map.entry((int) 'g', "GET"), Map.entry((int) 'p', "PUT"), Map.entry(0x96, "BYTEARRAY8"),
+            Map.entry(0x97, "NEXT_BUFFER"), Map.entry(0x98, "READONLY_BUFFER"));
+
+    private static String opcodeName(int op) {
+        String name = REFUSED_NAMES.get(op);
+        return name == null ? String.format("0x%02x", op) : String.format("%s (0x%02x, a text-protocol or buffer opcode torch.save does not write)", name, op);
     }
 
     private static WeightFileException bad(String msg) { return new WeightFileException(msg); }

@@ -12,11 +12,6 @@ public final class WeightFileException extends IOException {
 
     public WeightFileException(String message, Throwable cause) { super(oneLine(message), cause); }
 
-    /** Escapes control characters (names read from a file may hold newlines) so a message stays on one line. */
-    static String oneLine(String s) {
-        if (s == null || s.chars().noneMatch(Character::isISOControl)) return s;
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        s.chars().forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : String.valueOf((char) c)));
-        return b.toString();
-    }
+    /** Escapes what a terminal would not show as itself (names read from a file may hold newlines or ESC). */
+    static String oneLine(String s) { return Printable.escape(s); }
 }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VitConfig;
@@ -23,13 +25,24 @@ public final class WeightFiles {
     /**
      * A loaded model: its config, its state dict in our names and canonical order, and everything else the file held
      * (PyTorch: the checkpoint's other top-level entries such as 'epoch', 'args', 'dim'; safetensors: the metadata).
+     * {@code warnings} are the lines {@link #load} printed about the weights (tensors holding NaN or infinity).
      */
-    public record Loaded(VitConfig config, Map<String, Tensor> stateDict, Map<String, Object> extras, String format) {}
+    public record Loaded(VitConfig config, Map<String, Tensor> stateDict, Map<String, Object> extras, String format,
+                         List<String> warnings) {
+        public Loaded {
+            warnings = List.copyOf(warnings);
+        }
+
+        public Loaded(VitConfig config, Map<String, Tensor> stateDict, Map<String, Object> extras, String format) {
+            this(config, stateDict, extras, format, List.of());
+        }
+    }
 
     public enum Kind { SAFETENSORS, PYTORCH }
 
     /** Which reader a file needs; refuses legacy PyTorch files and anything unrecognised with a clear message. */
     public static Kind kindOf(Path path) throws IOException {
+        InputFiles.requireFile(path);
         byte[] head;
         try (InputStream in = Files.newInputStream(path)) { head = in.readNBytes(16); }
         if (PthReader.isZip(head)) return Kind.PYTORCH;
@@ -42,8 +55,47 @@ public final class WeightFiles {
      * Reads a weight file, maps it to our names and works out its config: from the file's {@value #CONFIG_KEY}
      * metadata (safetensors) or {@value PthWriter#CONFIG_KEY} entry (.pth) when present (then {@code heads} is
      * ignored), else by {@link ConfigInference} with {@code heads}.
+     * A tensor holding NaN or infinite values is loaded as it is, with a warning on standard error naming it: such a
+     * model computes NaN, and the user should learn why from the file rather than from a 0% evaluation.
      */
     public static Loaded load(Path path, List<Integer> heads) throws IOException {
+        Loaded l;
+        try {
+            l = read(path, heads);
+        } catch (IllegalArgumentException e) {   // a config or state dict that does not fit: say which file
+            String name = path.getFileName() + ": ";
+            if (e.getMessage() == null || e.getMessage().startsWith(name)) throw e;
+            if (e instanceof StateDictException) throw new StateDictException(name + e.getMessage());
+            throw new IllegalArgumentException(name + e.getMessage(), e);
+        }
+        List<String> warnings = nonFiniteWarnings(path, l.stateDict());
+        for (String w : warnings) System.err.println(w);
+        return new Loaded(l.config(), l.stateDict(), l.extras(), l.format(), warnings);
+    }
+
+    /** One warning per tensor that holds NaN or infinite values (at most 5, then a count of the rest). */
+    static List<String> nonFiniteWarnings(Path path, Map<String, Tensor> sd) {
+        List<String> out = new ArrayList<>();
+        int bad = 0;
+        for (Map.Entry<String, Tensor> e : sd.entrySet()) {
+            Tensor t = e.getValue();
+            float[] a = t.floats();
+            long nan = 0, inf = 0;
+            for (int i = t.off(), end = t.off() + (int) t.numel(); i < end; i++) {
+                float v = a[i];
+                if (Float.isNaN(v)) nan++;
+                else if (Float.isInfinite(v)) inf++;
+            }
+            if (nan + inf == 0) continue;
+            if (++bad <= 5)
+                out.add(String.format(Locale.ROOT, "nvit: warning: %s: tensor '%s' holds %d NaN and %d infinite values (of %d); "
+                        + "the model's outputs will not be finite", path.getFileName(), Printable.escape(e.getKey()), nan, inf, t.numel()));
+        }
+        if (bad > 5) out.add("nvit: warning: " + path.getFileName() + ": " + (bad - 5) + " more tensors hold NaN or infinite values");
+        return out;
+    }
+
+    private static Loaded read(Path path, List<Integer> heads) throws IOException {
         if (kindOf(path) == Kind.SAFETENSORS) {
             Safetensors.Contents c = Safetensors.read(path);
             Map<String, Object> extras = new LinkedHashMap<>(c.metadata());

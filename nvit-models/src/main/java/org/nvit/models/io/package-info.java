@@ -1,10 +1,17 @@
 /**
  * Weight files: reading safetensors ({@link org.nvit.models.io.Safetensors}) and PyTorch zip checkpoints
- * ({@link org.nvit.models.io.PthReader}, with a restricted unpickler that never executes anything), mapping timm/DeiT
- * and NViT (dense and sparse) state dicts to our timm-style names ({@link org.nvit.models.io.StateDicts}), inferring
- * the model config from shapes ({@link org.nvit.models.io.ConfigInference}), and loading/exporting whole models
- * ({@link org.nvit.models.io.WeightFiles}). Readers treat files as untrusted: every length, offset, shape and stride is
- * checked against the real file before use, and failures are {@link org.nvit.models.io.WeightFileException} or
- * {@link org.nvit.models.io.StateDictException} with a one-line message.
+ * ({@link org.nvit.models.io.PthReader}, with a restricted unpickler that never executes anything and a zip reader,
+ * {@link org.nvit.models.io.ZipArchive}, that refuses aliased, duplicate or corrupt members), mapping timm/DeiT and
+ * NViT (dense and sparse) state dicts to our timm-style names ({@link org.nvit.models.io.StateDicts}), inferring the
+ * model config from shapes ({@link org.nvit.models.io.ConfigInference}), loading/exporting whole models
+ * ({@link org.nvit.models.io.WeightFiles}) and writing files atomically ({@link org.nvit.models.io.AtomicFiles}).
+ *
+ * <p>Readers treat files as untrusted: every length, offset, shape, stride, nesting depth and decoded size is checked
+ * against the real file before use, the work a file can ask for is bounded, and failures are
+ * {@link org.nvit.models.io.WeightFileException} or {@link org.nvit.models.io.StateDictException} with a one-line
+ * message naming the file. Text from files is escaped before it is shown ({@link org.nvit.models.io.Printable}), and
+ * non-tensor values, which may be deep, cyclic or shared, are rendered within a budget
+ * ({@link org.nvit.models.io.ValueFormat}). {@link org.nvit.models.io.InputFiles} names the file when an input is a
+ * folder or not text.
  */
 package org.nvit.models.io;

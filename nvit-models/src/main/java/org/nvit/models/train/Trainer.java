@@ -30,6 +30,7 @@ import org.nvit.models.data.Batch;
 import org.nvit.models.data.DataLoader;
 import org.nvit.models.data.DataSource;
 import org.nvit.models.data.DataSources;
+import org.nvit.models.io.OutputGuard;
 import org.nvit.models.io.WeightFiles;
 import picocli.CommandLine.Option;
 
@@ -73,6 +74,8 @@ public final class Trainer {
         this.o = options.validate().resolved();
         this.backend = backend;
         this.out = Path.of(o.output);
+        OutputGuard.checkFolder("--output", out, OUTPUTS, input("--init", o.init), input("--finetune", o.finetune),
+                input("--teacher", o.teacher), input("--config", o.configFile));
         List<String> notes = new ArrayList<>();
         VitConfig c;
         Map<String, org.nvit.engine.Tensor> start = null;
@@ -237,6 +240,7 @@ public final class Trainer {
     /** Runs the remaining epochs; returns the last epoch's evaluation. */
     public Evaluator.Result run() throws IOException {
         Files.createDirectories(out);
+        org.nvit.models.io.AtomicFiles.removeStaleTemporaries(out); // left by a run that was killed while writing
         try (StopSignal signal = new StopSignal();
              DataLoader train = DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers);
              DataLoader val = DataLoader.eval(data.val(), aug, o.evalBatchSize, o.workers)) {
@@ -298,8 +302,8 @@ public final class Trainer {
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.lr(pos.step() - 1),
                     images / seconds, seconds);
             metrics.append(m);
-            // a model whose validation loss is not finite is broken, whatever its top-1 says: never the best
-            boolean finite = Double.isFinite(last.loss());
+            // a model with NaN/Inf logits or a non-finite validation loss is broken, whatever its top-1 says: never the best
+            boolean finite = last.finite();
             boolean best = finite && last.top1() > pos.bestTop1();
             pos = new TrainCheckpoint.Position(epoch + 1, 0, pos.step(), best ? last.top1() : pos.bestTop1(), o.seed);
             WeightFiles.export(out.resolve("model.safetensors"), cfg, model.stateDict());
@@ -313,7 +317,8 @@ public final class Trainer {
             }
             log.printf(Locale.ROOT, "epoch %d/%d  train_loss %.4f  val_loss %s  top1 %.2f%%  top5 %.2f%%  lr %.2e  %.0f img/s  %.1f s%s%n",
                     epoch + 1, epochs, trainLoss, finite ? String.format(Locale.ROOT, "%.4f", last.loss())
-                            : last.loss() + " (not finite: the model is broken)", 100 * last.top1(), 100 * last.top5(),
+                            : "non-finite (" + last.nonFinite() + " of " + last.images() + " images had NaN/Inf logits)",
+                    100 * last.top1(), 100 * last.top5(),
                     m.lr(), m.imagesPerS(), seconds, best ? "  (best)" : "");
         }
         log.printf(Locale.ROOT, "done: best top-1 %.2f%%; outputs in %s%n", 100 * Math.max(0, pos.bestTop1()), out);
@@ -380,6 +385,12 @@ public final class Trainer {
         if (o.aug != null && !o.aug.isBlank()) a = a.withOverrides(o.aug);
         return a;
     }
+
+    /** The files a run writes into its folder. */
+    static final List<String> OUTPUTS = List.of("model.safetensors", "best.safetensors", "model_ema.safetensors", "last.ckpt",
+            "metrics.jsonl", "curves.png");
+
+    private static OutputGuard.Input input(String option, String path) { return OutputGuard.input(option, path == null ? null : Path.of(path)); }
 
     /** The output folder's files. */
     public Map<String, Path> outputs() {

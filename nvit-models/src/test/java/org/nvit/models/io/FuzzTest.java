@@ -23,31 +23,40 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Seeded mutations of every fixture: byte flips, truncations in every region, lying header lengths and offsets,
- * corrupted pickles and storages. Each case must end, within a few seconds, in a valid result or in a
- * {@link WeightFileException} / {@link IllegalArgumentException} with a one-line message; anything else (hang, OOM,
- * NullPointerException, IndexOutOfBounds, ...) fails.
+ * Seeded mutations of every fixture (about 3,700 cases): byte flips, truncations in every region, lying header
+ * lengths and offsets, corrupted and spliced pickles, storages cut or extended, and zip archives rebuilt with
+ * duplicate, aliased, deflated or reordered members. Each case must end, within a few seconds, in a valid result or in
+ * a {@link WeightFileException} / {@link IllegalArgumentException} with a one-line message; anything else (hang, stack
+ * overflow, out of memory, NullPointerException, IndexOutOfBounds, ...) fails.
  */
 class FuzzTest {
-    private static final int CASES = 40;
+    private static final int CASES = 220;
+    private static final int KINDS = 10;
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_timm.pth", "wrapped.pth", "shared.pth", "dtypes.pth", "nvit_dense.pth", "forbidden.pth",
-            "legacy.pth", "param.pth", "tiny_timm.safetensors", "dtypes.safetensors"})
+    @ValueSource(strings = {"tiny_timm.pth", "wrapped.pth", "shared.pth", "dtypes.pth", "nvit_dense.pth", "nvit_sparse.pth",
+            "forbidden.pth", "legacy.pth", "param.pth", "bigint.pth", "tiny_timm.safetensors", "dtypes.safetensors",
+            "nvit_dense_expected.safetensors", "nvit_sparse_expected.safetensors", "/model-fixtures/model_uniform.safetensors",
+            "/model-fixtures/model_distilled.safetensors", "/model-fixtures/model_ragged.safetensors"})
     void mutatedFilesFailCleanly(String fixture) throws Exception {
-        byte[] orig = Fixtures.bytes(fixture);
+        byte[] orig = fixture.startsWith("/") ? resource(fixture) : Fixtures.bytes(fixture);
+        boolean pth = fixture.endsWith(".pth");
         Random rng = new Random(fixture.hashCode());
         List<String> failures = new ArrayList<>();
         for (int c = 0; c < CASES; c++) {
-            int kind = c % 6;
+            int kind = c % KINDS;
             String what = fixture + " case " + c + " kind " + kind;
             byte[] mutated = switch (kind) {
                 case 0 -> flip(orig, rng, 1 + rng.nextInt(4));
-                case 1 -> java.util.Arrays.copyOf(orig, truncationPoint(orig.length, c / 6, rng));
-                case 2 -> fixture.endsWith(".pth") ? rezip(orig, rng, true) : lieHeaderLength(orig, rng);
-                case 3 -> fixture.endsWith(".pth") ? rezip(orig, rng, false) : lieDigits(orig, rng);
+                case 1 -> java.util.Arrays.copyOf(orig, truncationPoint(orig.length, c / KINDS, rng));
+                case 2 -> pth ? rezip(orig, rng, true) : lieHeaderLength(orig, rng);
+                case 3 -> pth ? rezip(orig, rng, false) : lieDigits(orig, rng);
                 case 4 -> flip(orig, rng, 16 + rng.nextInt(64));
+                case 5 -> pth ? restructure(orig, rng) : spliceHeader(orig, rng);
+                case 6 -> pth ? splicePickle(orig, rng) : lieDigits(orig, rng);
+                case 7 -> pth ? restructure(orig, rng) : flip(orig, rng, 1);
+                case 8 -> pth ? splicePickle(orig, rng) : lieHeaderLength(orig, rng);
                 default -> flipTail(orig, rng);
             };
             Path p = dir.resolve("m" + c + (fixture.endsWith(".pth") ? ".pth" : ".safetensors"));
@@ -61,6 +70,13 @@ class FuzzTest {
             }
         }
         if (!failures.isEmpty()) fail(failures.size() + " bad outcomes, first: " + String.join(" | ", failures.subList(0, Math.min(3, failures.size()))));
+    }
+
+    private static byte[] resource(String path) throws IOException {
+        try (var in = FuzzTest.class.getResourceAsStream(path)) {
+            if (in == null) throw new IOException("missing fixture " + path);
+            return in.readAllBytes();
+        }
     }
 
     private static void exercise(Path p) throws IOException {
@@ -106,14 +122,66 @@ class FuzzTest {
         return m;
     }
 
-    /** Rewrites the zip (valid CRCs) with a corrupted pickle, or with a storage truncated or extended. */
-    private static byte[] rezip(byte[] b, Random rng, boolean pickle) throws IOException {
+    private static Map<String, byte[]> unzip(byte[] b) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(b))) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) entries.put(e.getName(), in.readAllBytes());
         } catch (IOException e) {
-            return b;   // legacy file: not a zip
+            return Map.of();   // legacy file: not a zip
         }
+        return entries;
+    }
+
+    /**
+     * Rebuilds the archive with a structural lie: a duplicate member, a central entry aimed at another member's local
+     * header, every member deflated, the central directory reordered, a member dropped, or a zip64 directory.
+     */
+    private static byte[] restructure(byte[] b, Random rng) {
+        Map<String, byte[]> entries = unzip(b);
+        if (entries.isEmpty()) return flip(b, rng, 2);
+        List<String> names = new ArrayList<>(entries.keySet());
+        int how = rng.nextInt(6);
+        if (how == 3) java.util.Collections.shuffle(names, rng);
+        if (how == 4) names.remove(rng.nextInt(names.size()));
+        org.nvit.models.io.hostile.ZipWriter z = new org.nvit.models.io.hostile.ZipWriter();
+        for (String n : names) {
+            if (how == 2) z.deflated(n, entries.get(n)); else z.stored(n, entries.get(n));
+        }
+        String victim = names.get(rng.nextInt(names.size())), other = names.get(rng.nextInt(names.size()));
+        if (how == 0) z.stored(victim, entries.get(other));
+        if (how == 1) z.alias(victim.equals(other) ? victim + "x" : victim, other);
+        return z.finish(how == 5);
+    }
+
+    /** Copies a random slice of the pickle over another place in it (a structural, not a byte-level, mutation). */
+    private static byte[] splicePickle(byte[] b, Random rng) throws IOException {
+        Map<String, byte[]> entries = unzip(b);
+        String pkl = entries.keySet().stream().filter(s -> s.endsWith("data.pkl")).findFirst().orElse(null);
+        if (pkl == null) return flip(b, rng, 3);
+        byte[] v = entries.get(pkl);
+        int len = 1 + rng.nextInt(Math.min(64, v.length)), from = rng.nextInt(v.length - len + 1), to = rng.nextInt(v.length);
+        ByteArrayOutputStream m = new ByteArrayOutputStream();
+        m.write(v, 0, to);
+        m.write(v, from, len);
+        m.write(v, to, v.length - to);
+        entries.put(pkl, m.toByteArray());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        TestZips.stored(entries, out);
+        return out.toByteArray();
+    }
+
+    /** Replaces part of the safetensors JSON header with JSON-ish punctuation, keeping its length. */
+    private static byte[] spliceHeader(byte[] b, Random rng) {
+        byte[] m = b.clone();
+        int n = (int) Math.min(ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), b.length - 8);
+        byte[] junk = "{}[],:\"0-9eE.\\u".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int k = 0; k < 1 + rng.nextInt(4); k++) m[8 + rng.nextInt(n)] = junk[rng.nextInt(junk.length)];
+        return m;
+    }
+
+    /** Rewrites the zip (valid CRCs) with a corrupted pickle, or with a storage truncated or extended. */
+    private static byte[] rezip(byte[] b, Random rng, boolean pickle) throws IOException {
+        Map<String, byte[]> entries = unzip(b);
         if (entries.isEmpty()) return flip(b, rng, 2);
         List<String> names = new ArrayList<>(entries.keySet());
         String target = pickle ? names.stream().filter(s -> s.endsWith("data.pkl")).findFirst().orElse(names.getFirst())

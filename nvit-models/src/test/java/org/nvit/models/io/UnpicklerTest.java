@@ -1,6 +1,8 @@
 package org.nvit.models.io;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -117,6 +119,69 @@ class UnpicklerTest {
                 }
             }
         });
+    }
+
+    /** Far deeper than any thread stack could recurse: each level would be a Java frame in a recursive reader. */
+    private static final int VERY_DEEP = 200_000;
+
+    @Test void nestedTensorRebuildsAreUnwrappedWithoutRecursion() {
+        byte[] pkl = org.nvit.models.io.hostile.HostileCorpus.deepRebuild(VERY_DEEP);
+        var e = assertThrows(WeightFileException.class, () -> load(pkl));
+        assertTrue(e.getMessage().contains("nested more than " + Unpickler.MAX_REBUILD_WRAPPERS), e.getMessage());
+        // the one level torch writes still works: _rebuild_from_type_v2(_rebuild_parameter, Tensor, (x, False, {}), {})
+        Object r = assertDoesNotThrow(() -> load(p(global("torch._tensor", "_rebuild_from_type_v2"), '(',
+                global("torch._utils", "_rebuild_parameter"), global("torch", "Tensor"), '(', "x", 0x89, '}', 't', '}', 't', 'R', '.')));
+        assertEquals("x", r);
+    }
+
+    @Test void deepCyclicAndSharedValuesPrintBounded() throws Exception {
+        // 200,000 nested lists, a two-list cycle inside a Namespace, and 2^60 elements by shared memo references
+        StringBuilder deep = new StringBuilder();
+        Object nested = load(p(new String(new char[VERY_DEEP]).replace('\0', ']').getBytes(StandardCharsets.ISO_8859_1),
+                new String(new char[VERY_DEEP - 1]).replace('\0', 'a').getBytes(StandardCharsets.ISO_8859_1), '.'));
+        deep.append(ValueFormat.brief(nested, 100));
+        assertTrue(deep.toString().startsWith("[[[[[[[[...") && deep.length() <= 100, deep.toString());
+
+        Object cyc = load(p(global("argparse", "Namespace"), ')', 0x81, '}', "a", ']', 'q', 1, ']', 'q', 2, 'h', 1, 'a', 'a',
+                's', 'b', '.'));
+        assertEquals("Namespace(a=[[<cycle>]])", cyc.toString());
+
+        org.nvit.models.io.hostile.PickleWriter w = new org.nvit.models.io.hostile.PickleWriter();
+        w.op(']').memoize().op('0');
+        for (int i = 0; i < 60; i++) {
+            int prev = w.lastMemo();
+            w.op(']', '(').get(prev).get(prev).op('e').memoize().op('0');
+        }
+        Object shared = load(w.get(w.lastMemo()).stop());
+        String s = assertTimeoutPreemptively(java.time.Duration.ofSeconds(2), () -> ValueFormat.brief(shared, 200));
+        assertTrue(s.length() <= 200 && s.endsWith("..."), s);
+    }
+
+    @Test void collidingDictKeysAreRefusedQuickly() {
+        org.nvit.models.io.hostile.PickleWriter w = new org.nvit.models.io.hostile.PickleWriter();
+        org.nvit.models.io.hostile.HostileCorpus.collidingKeys(w);
+        byte[] pkl = w.stop();
+        var e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> assertThrows(WeightFileException.class, () -> load(pkl)));
+        assertTrue(e.getMessage().contains("share a hash code"), e.getMessage());
+        // as many distinct keys with ordinary hashes load
+        org.nvit.models.io.hostile.PickleWriter ok = new org.nvit.models.io.hostile.PickleWriter();
+        ok.op('}', '(');
+        for (int i = 0; i < 32_768; i++) ok.integer(i).integer(7 * i).op(0x86).op('N');
+        Map<?, ?> m = (Map<?, ?>) assertDoesNotThrow(() -> load(ok.op('u').stop()));
+        assertEquals(32_768, m.size());
+    }
+
+    @Test void codeNamingOpcodesAreRefusedByName() {
+        var inst = assertThrows(WeightFileException.class, () -> load(p('(', "ls", 'i', "os\nsystem\n".getBytes(StandardCharsets.US_ASCII), '.')));
+        assertTrue(inst.getMessage().contains("forbidden pickle global 'os.system' (opcode INST)"), inst.getMessage());
+        var instAllowed = assertThrows(WeightFileException.class, () -> load(p('(', 'i', "collections\nOrderedDict\n".getBytes(StandardCharsets.US_ASCII), '.')));
+        assertTrue(instAllowed.getMessage().contains("opcode INST calls 'collections.OrderedDict'"), instAllowed.getMessage());
+        var obj = assertThrows(WeightFileException.class, () -> load(p('(', global("builtins", "eval"), "1", 'o', '.')));
+        assertTrue(obj.getMessage().contains("'builtins.eval'"), obj.getMessage());
+        var ext = assertThrows(WeightFileException.class, () -> load(p(0x83, 0x34, 0x12, '.')));
+        assertTrue(ext.getMessage().contains("EXT2") && ext.getMessage().contains("extension code 4660"), ext.getMessage());
+        var text = assertThrows(WeightFileException.class, () -> load(p('I', "12\n".getBytes(StandardCharsets.US_ASCII), '.')));
+        assertTrue(text.getMessage().contains("INT (0x49"), text.getMessage());
     }
 
     @Test void malformedPicklesGiveClearErrors() {
