@@ -87,13 +87,23 @@ public final class BenchModelCommand implements Callable<Integer> {
         Batch data = new Batch(images, new int[batch], targets, new int[batch], 0, 0);
         String backend = Backends.of(images).name();
         String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
-        double trainMedian = Double.NaN;
+        double trainMedian = Double.NaN, distilMedian = Double.NaN;
+        VisionTransformer teacher = null;
         if (mode.equals("prune")) { // the train step of the same model first, in the same sitting: the reference
             TrainStep plain = new TrainStep(model, new AdamW(model.parameters().values(), 5e-4, 0.05),
                     new DistillationLoss("none", 0, 1), null, 0, null);
-            Runnable trainStep = () -> { plain.run(data, 5e-4, 0.1, rng); Backends.of(images).synchronize(); };
+            Runnable trainStep = scoped(() -> plain.run(data, 5e-4, 0.1, rng), images);
             warmUp(trainStep, warmup);
             trainMedian = timed(trainStep, repeats)[0];
+            if (klCoeff > 0) { // and with the forward of a teacher, as nvit train --teacher (and pruning's KL) pays it
+                teacher = new VisionTransformer(cfg, seed).to(device);
+                teacher.loadStateDict(model.stateDict());
+                TrainStep distil = new TrainStep(model, new AdamW(model.parameters().values(), 5e-4, 0.05),
+                        new DistillationLoss("soft", 0.5, 1), teacher, 0, null);
+                Runnable distilStep = scoped(() -> distil.run(data, 5e-4, 0.1, rng), images);
+                warmUp(distilStep, 3);
+                distilMedian = timed(distilStep, repeats)[0];
+            }
         }
         PruneSchedule schedule = mode.equals("prune") ? pruneSchedule(model, cfg) : null;
         Runnable work = switch (mode) {
@@ -103,8 +113,6 @@ public final class BenchModelCommand implements Callable<Integer> {
                 yield () -> t.run(data, 5e-4, 0.1, rng);
             }
             case "prune" -> {
-                VisionTransformer teacher = klCoeff > 0 ? new VisionTransformer(cfg, seed).to(device) : null;
-                if (teacher != null) teacher.loadStateDict(model.stateDict());
                 TrainStep t = schedule.trainStep(teacher);
                 // a mid-run state: some units of every layer pruned, the norms masked, the saliency accumulating
                 t.run(data, 1e-4, 0, null);
@@ -115,12 +123,7 @@ public final class BenchModelCommand implements Callable<Integer> {
             }
             default -> () -> model.predict(images);
         };
-        Runnable step = () -> { // as the trainer and evaluator do: each step's buffers are recycled by the next
-            try (MemoryScope scope = MemoryScope.open()) {
-                work.run();
-                Backends.of(images).synchronize();
-            }
-        };
+        Runnable step = scoped(work, images);
 
         warmUp(step, warmup);
         if (profiler != null) profiler.reset();
@@ -132,8 +135,9 @@ public final class BenchModelCommand implements Callable<Integer> {
                 schedule.pruneStep();
             }, 3);
             double ranking = Math.max(0, rank[0] - median);
-            System.out.printf(Locale.ROOT, "pruning step: %.1f ms per batch (train step %.1f ms); ranking %.1f ms every %d batches%n",
-                    median * 1e3, trainMedian * 1e3, ranking * 1e3, interval);
+            System.out.printf(Locale.ROOT, "pruning step: %.1f ms per batch; ranking %.1f ms every %d batches; train step %.1f ms%s%n",
+                    median * 1e3, ranking * 1e3, interval, trainMedian * 1e3, klCoeff > 0
+                            ? String.format(Locale.ROOT, ", %.1f ms with the teacher's forward", distilMedian * 1e3) : "");
             median += ranking / interval;
         }
         double ips = batch / median;
@@ -144,8 +148,10 @@ public final class BenchModelCommand implements Callable<Integer> {
                         + " %.1f ms CPU per image)%n",
                 name, ModelStats.summary(cfg), mode, batch, backend, ips, median * 1e3, repeats, gflops, cpuSecsPerImage * 1e3);
         if (schedule != null)
-            System.out.printf(Locale.ROOT, "prune / train images/s in this run: %.3f (train %.2f images/s)%n",
-                    trainMedian / median, batch / trainMedian);
+            System.out.printf(Locale.ROOT, "prune / train images/s in this run: %.3f (train %.2f images/s)%s%n",
+                    trainMedian / median, batch / trainMedian, klCoeff > 0 ? String.format(Locale.ROOT,
+                            "; against training with the same teacher: %.3f (%.2f images/s)", distilMedian / median,
+                            batch / distilMedian) : "");
         if (profiler != null) {
             Backends.register(profiler.target());
             System.out.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
@@ -153,8 +159,10 @@ public final class BenchModelCommand implements Callable<Integer> {
         }
         if (json)
             System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"backend\":\"%s\",\"images_per_s\":%.3f,"
-                    + "\"median_ms\":%.3f,\"gflops\":%.2f,\"cpu_ms_per_image\":%.3f,\"repeats\":%d}%n", name.replace("\"", ""),
-                    mode, batch, backend.replace("\"", ""), ips, median * 1e3, gflops, cpuSecsPerImage * 1e3, repeats);
+                    + "\"median_ms\":%.3f,\"gflops\":%.2f,\"cpu_ms_per_image\":%.3f,\"repeats\":%d%s}%n", name.replace("\"", ""),
+                    mode, batch, backend.replace("\"", ""), ips, median * 1e3, gflops, cpuSecsPerImage * 1e3, repeats,
+                    schedule == null ? "" : String.format(Locale.ROOT, ",\"train_images_per_s\":%.3f,\"distill_images_per_s\":%s",
+                            batch / trainMedian, Double.isNaN(distilMedian) ? "null" : String.format(Locale.ROOT, "%.3f", batch / distilMedian)));
         return 0;
     }
 
@@ -181,6 +189,16 @@ public final class BenchModelCommand implements Callable<Integer> {
         java.util.Arrays.fill(t, off);
         for (int i = 0; i < batch; i++) t[i * classes + rng.nextInt(classes)] = on;
         return Tensor.of(t, batch, classes);
+    }
+
+    /** As the trainer and evaluator run a step: its buffers recycled by the next, the device synchronised at the end. */
+    private static Runnable scoped(Runnable work, Tensor onDevice) {
+        return () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                work.run();
+                Backends.of(onDevice).synchronize();
+            }
+        };
     }
 
     /** Median wall and CPU seconds of n runs. */

@@ -17,10 +17,22 @@ import org.nvit.engine.Tensor;
 final class MaskedLayerNormOps {
     private MaskedLayerNormOps() {}
 
-    /** Lanes [j, j + L) of the row that are kept (and inside the row). */
-    private static VectorMask<Float> kept(float[] m, int mo, int j, int n) {
-        VectorMask<Float> in = S.indexInRange(j, n);
-        return FloatVector.fromArray(S, m, mo + j, in).compare(VectorOperators.NE, 0f).and(in);
+    /** Per group of L lanes starting at j = g * L: the lanes that are kept (and inside the row), computed once per call. */
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] keptLanes(float[] m, int mo, int n) {
+        VectorMask<Float>[] k = new VectorMask[(n + L - 1) / L];
+        for (int lg = 0, j = 0; j < n; lg++, j += L) {
+            VectorMask<Float> in = S.indexInRange(j, n);
+            k[lg] = FloatVector.fromArray(S, m, mo + j, in).compare(VectorOperators.NE, 0f).and(in);
+        }
+        return k;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] inRow(int n) {
+        VectorMask<Float>[] k = new VectorMask[(n + L - 1) / L];
+        for (int lg = 0, j = 0; j < n; lg++, j += L) k[lg] = S.indexInRange(j, n);
+        return k;
     }
 
     static int alive(Tensor mask) {
@@ -41,22 +53,23 @@ final class MaskedLayerNormOps {
         int ox = xt.off(), og = gt.off(), ob = bt.off(), omk = mt.off(), oy = yt.off(), om = meant.off(), or = rstdt.off();
         int n = xt.dim(-1), rows = xt.rows();
         double alive = alive(mt);
+        VectorMask<Float>[] kl = keptLanes(m, omk, n), il = inRow(n);
         Par.rows(rows, 8L * n, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int xo = ox + r * n, yo = oy + r * n;
                 FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j < n; j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j, kept(m, omk, j, n)), kept(m, omk, j, n));
+                for (int lg = 0, j = 0; j < n; lg++, j += L) acc = acc.add(FloatVector.fromArray(S, x, xo + j, kl[lg]), kl[lg]);
                 float mean = (float) ((double) acc.reduceLanes(VectorOperators.ADD) / alive);
                 FloatVector vm = FloatVector.broadcast(S, mean);
                 acc = FloatVector.zero(S);
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> k = kept(m, omk, j, n);
+                for (int lg = 0, j = 0; j < n; lg++, j += L) {
+                    VectorMask<Float> k = kl[lg];
                     FloatVector d = FloatVector.fromArray(S, x, xo + j, k).sub(vm);
                     acc = acc.add(d.mul(d), k);
                 }
                 float rstd = (float) (1 / Math.sqrt((double) acc.reduceLanes(VectorOperators.ADD) / alive + eps));
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> in = S.indexInRange(j, n), k = kept(m, omk, j, n);
+                for (int lg = 0, j = 0; j < n; lg++, j += L) {
+                    VectorMask<Float> in = il[lg], k = kl[lg];
                     FloatVector xhat = FloatVector.fromArray(S, x, xo + j, k).sub(vm).mul(rstd);
                     FloatVector out = xhat.fma(FloatVector.fromArray(S, g, og + j, in), FloatVector.fromArray(S, b, ob + j, in));
                     FloatVector.zero(S).blend(out, k).intoArray(y, yo + j, in);
@@ -74,6 +87,7 @@ final class MaskedLayerNormOps {
         int ox = xt.off(), oy = gyt.off(), og = gt.off(), omk = mt.off(), om = meant.off(), or = rstdt.off(), oz = gxt.off();
         int n = xt.dim(-1), rows = xt.rows();
         double alive = alive(mt);
+        VectorMask<Float>[] kl = keptLanes(m, omk, n), il = inRow(n);
         int chunks = Par.chunks(rows, 12L * n);
         float[][] dg = new float[chunks][], db = new float[chunks][];
         CpuPool.forEachChunk(chunks, c -> {
@@ -83,8 +97,8 @@ final class MaskedLayerNormOps {
                 FloatVector vm = FloatVector.broadcast(S, mu[om + r]);
                 float rstd = rs[or + r];
                 FloatVector sg = FloatVector.zero(S), sgx = FloatVector.zero(S);
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> k = kept(m, omk, j, n);
+                for (int lg = 0, j = 0; j < n; lg++, j += L) {
+                    VectorMask<Float> k = kl[lg];
                     FloatVector dy = FloatVector.fromArray(S, gy, yo + j, k);
                     FloatVector xhat = FloatVector.fromArray(S, x, xo + j, k).sub(vm).mul(rstd);
                     FloatVector gv = dy.mul(FloatVector.fromArray(S, g, og + j, k));
@@ -95,8 +109,8 @@ final class MaskedLayerNormOps {
                 }
                 FloatVector meanG = FloatVector.broadcast(S, (float) ((double) sg.reduceLanes(VectorOperators.ADD) / alive));
                 float meanGX = (float) ((double) sgx.reduceLanes(VectorOperators.ADD) / alive);
-                for (int j = 0; j < n; j += L) { // gy is fully read for this row: gx may alias it
-                    VectorMask<Float> in = S.indexInRange(j, n), k = kept(m, omk, j, n);
+                for (int lg = 0, j = 0; j < n; lg++, j += L) { // gy is fully read for this row: gx may alias it
+                    VectorMask<Float> in = il[lg], k = kl[lg];
                     FloatVector xhat = FloatVector.fromArray(S, x, xo + j, k).sub(vm).mul(rstd);
                     FloatVector gv = FloatVector.fromArray(S, gy, yo + j, k).mul(FloatVector.fromArray(S, g, og + j, k));
                     FloatVector out = gv.sub(meanG).sub(xhat.mul(meanGX)).mul(rstd);
