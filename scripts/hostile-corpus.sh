@@ -8,4 +8,4 @@ out="${1:?usage: scripts/hostile-corpus.sh OUTPUT_FOLDER}"
 . scripts/find-jdk.sh
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 mvn -q -B -Dstyle.color=never -DskipTests package -pl cli -am >&2   # nvit.jar and the test classes
-exec "$JAVA" -cp nvit-models/target/test-classes:cli/target/nvit.jar org.nvit.models.io.hostile.HostileCorpus "$out"
+exec "$JAVA" -cp nvit-models/target/test-classes:cli/target/nvit.jar org.nvit.weights.hostile.HostileCorpus "$out"

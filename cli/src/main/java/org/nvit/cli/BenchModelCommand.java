@@ -13,14 +13,14 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.WarmUp;
 import org.nvit.models.ModelStats;
-import org.nvit.models.Models;
+import org.nvit.weights.Models;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.data.Batch;
-import org.nvit.models.io.WeightFiles;
-import org.nvit.models.train.DistillationLoss;
-import org.nvit.models.train.TrainStep;
+import org.nvit.data.Batch;
+import org.nvit.weights.WeightFiles;
+import org.nvit.train.DistillationLoss;
+import org.nvit.train.TrainStep;
 import org.nvit.pruning.LatencyTable;
 import org.nvit.pruning.LatencyTableBuilder;
 import org.nvit.pruning.PruneOptions;
@@ -70,7 +70,7 @@ public final class BenchModelCommand implements Callable<Integer> {
         boolean train = !mode.equals("infer");
         WeightFiles.Loaded weights = arch.checkpoint != null ? Models.read(arch.checkpoint, Models.parseHeads(heads)) : null;
         VitConfig cfg = weights != null ? weights.config()
-                : arch.model != null ? Presets.byName(arch.model) : VitConfig.read(arch.config);
+                : arch.model != null ? Presets.byName(arch.model) : org.nvit.weights.Models.readConfig(arch.config);
         Backend device = devices.backend();
         OpProfiler profiler = null;
         if (profile) {

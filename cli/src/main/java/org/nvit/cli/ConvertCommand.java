@@ -1,13 +1,13 @@
 package org.nvit.cli;
 
-import org.nvit.models.io.OutputGuard;
-import org.nvit.models.Models;
+import org.nvit.weights.OutputGuard;
+import org.nvit.weights.Models;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.nvit.models.io.PthWriter;
-import org.nvit.models.io.StateDicts;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.PthWriter;
+import org.nvit.weights.StateDicts;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

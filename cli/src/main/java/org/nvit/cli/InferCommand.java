@@ -1,7 +1,7 @@
 package org.nvit.cli;
 
-import org.nvit.models.io.OutputGuard;
-import org.nvit.models.Models;
+import org.nvit.weights.OutputGuard;
+import org.nvit.weights.Models;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,8 +17,8 @@ import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

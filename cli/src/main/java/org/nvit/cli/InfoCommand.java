@@ -1,7 +1,7 @@
 package org.nvit.cli;
 
 import org.nvit.models.ModelStats;
-import org.nvit.models.Models;
+import org.nvit.weights.Models;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Printable;
-import org.nvit.models.io.StateDicts;
-import org.nvit.models.io.ValueFormat;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Printable;
+import org.nvit.weights.StateDicts;
+import org.nvit.weights.ValueFormat;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,6 +1,6 @@
 package org.nvit.cli;
 
-import org.nvit.models.io.OutputGuard;
+import org.nvit.weights.OutputGuard;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nvit.models.Presets;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.WeightFiles;
 import org.nvit.pruning.LatencyTable;
 import org.nvit.pruning.LatencyTableBuilder;
 import picocli.CommandLine.Command;
@@ -29,7 +29,7 @@ public final class LutCommand implements Runnable {
     static VitConfig modelConfig(String model, Path config, Path checkpoint) throws Exception {
         int given = (model != null ? 1 : 0) + (config != null ? 1 : 0) + (checkpoint != null ? 1 : 0);
         if (given > 1) throw new IllegalArgumentException("give only one of --model, --config, --checkpoint");
-        if (config != null) return VitConfig.read(config);
+        if (config != null) return org.nvit.weights.Models.readConfig(config);
         if (checkpoint != null) return WeightFiles.load(checkpoint, List.of()).config();
         return Presets.byName(model == null ? "vit_fmnist_patch7" : model);
     }

@@ -1,6 +1,6 @@
 package org.nvit.cli;
 
-import org.nvit.models.io.OutputGuard;
+import org.nvit.weights.OutputGuard;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;

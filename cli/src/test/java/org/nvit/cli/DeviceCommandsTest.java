@@ -23,8 +23,8 @@ import org.nvit.kernels.CudaBackend;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
 import org.nvit.pruning.LatencyTable;
 import picocli.CommandLine;
 

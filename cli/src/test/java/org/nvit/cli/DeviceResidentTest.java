@@ -17,11 +17,11 @@ import org.nvit.engine.Tensor;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
-import org.nvit.models.train.Evaluator;
-import org.nvit.models.train.TrainOptions;
-import org.nvit.models.train.Trainer;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
+import org.nvit.train.Evaluator;
+import org.nvit.train.TrainOptions;
+import org.nvit.train.Trainer;
 
 /**
  * Device-resident models and training, on the strict fake device ({@link FakeDevice}): every op sees only device

@@ -22,8 +22,8 @@ import org.nvit.engine.Tensor;
 import org.nvit.export.onnx.OnnxProto.ModelProto;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.StateDicts;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.StateDicts;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine;
 
 /** {@code nvit export} and {@code nvit convert OUT.pth}: what they write, and how they refuse bad input. */

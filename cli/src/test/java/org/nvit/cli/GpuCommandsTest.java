@@ -25,8 +25,8 @@ import org.nvit.kernels.Precision;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
 
 /** The commands on a real CUDA GPU; skipped (not failed) where there is none, as GpuKernelTest is. */
 class GpuCommandsTest {

@@ -19,8 +19,8 @@ import org.nvit.engine.Tensor;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine;
 
 class ModelCommandsTest {

@@ -1,6 +1,6 @@
 package org.nvit.cli;
 
-import org.nvit.models.io.OutputGuard;
+import org.nvit.weights.OutputGuard;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,9 +21,9 @@ import org.nvit.engine.Rng;
 import org.nvit.engine.Tensor;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.StateDicts;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.StateDicts;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine;
 
 /** No command writes over one of its inputs, whatever name, link or spelling the output is given by. */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.WeightFiles;
 import picocli.CommandLine;
 
 /** End to end on a tiny model: lut build, lut check, prune, and the files prune leaves. */

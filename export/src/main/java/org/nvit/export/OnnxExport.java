@@ -13,9 +13,9 @@ import org.nvit.export.onnx.OnnxProto.OperatorSetIdProto;
 import org.nvit.export.onnx.OnnxProto.StringStringEntryProto;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.AtomicFiles;
-import org.nvit.models.io.StateDicts;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.AtomicFiles;
+import org.nvit.weights.StateDicts;
+import org.nvit.weights.WeightFiles;
 
 /**
  * Writes a model as ONNX (opset 17) for deployment: one graph that mirrors {@code VisionTransformer}'s evaluation

@@ -20,7 +20,7 @@ import org.nvit.export.onnx.OnnxProto.NodeProto;
 import org.nvit.export.onnx.OnnxProto.TensorProto;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.WeightFiles;
 
 /** The file's structure, read back with protobuf: what any ONNX runtime relies on, checked without one. */
 class OnnxExportTest {

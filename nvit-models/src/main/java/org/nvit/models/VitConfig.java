@@ -32,7 +32,8 @@ public record VitConfig(
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);   // "patch_size": 7.9 is an error, not 7
     /** A config file is a few kilobytes; this only stops a mistaken --config from reading gigabytes. */
-    private static final long MAX_FILE_BYTES = 16 << 20;
+    /** The largest config file read (16 MiB: a config is a few kilobytes). */
+    public static final long MAX_FILE_BYTES = 16 << 20;
 
     /** Every field is bounded by {@link ConfigBounds}. */
     @JsonCreator
@@ -135,15 +136,5 @@ public record VitConfig(
             else if (r.getIndex() >= 0) b.append('[').append(r.getIndex()).append(']');
         }
         return b.toString();
-    }
-
-    /** Reads a config JSON file (--config); the messages name the file. */
-    public static VitConfig read(java.nio.file.Path file) throws java.io.IOException {
-        String text = org.nvit.models.io.InputFiles.readText(file, "a model config (JSON)", MAX_FILE_BYTES);
-        try {
-            return fromJson(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -12,18 +12,17 @@ import org.nvit.engine.Tensor;
 /** Fine-tuning's weight adaptation: DeiT's bicubic position-embedding resampling against PyTorch, and the new head. */
 class FineTuneTest {
     @Test void posEmbedResamplingMatchesPyTorchUpAndDown() throws Exception {
-        java.nio.file.Path file = java.nio.file.Path.of(FineTuneTest.class.getResource("/model-fixtures/posembed_bicubic.safetensors").toURI());
-        Map<String, Tensor> fx = org.nvit.models.io.Safetensors.read(file).tensors();
+        FixtureFile fx = new FixtureFile("/model-fixtures/posembed_bicubic.safetensors");
         Tensor pos = fx.get("pos");
         for (int[] c : new int[][] {{6, 0}, {3, 1}}) {
             Tensor want = fx.get(c[0] == 6 ? "to6" : "to3"), got = FineTune.resamplePosEmbed(pos, 1, 4, c[0]);
             assertArrayEquals(want.shape(), got.shape());
             for (long i = 0; i < want.numel(); i++)
-                assertEquals(want.getFlat(i), got.getFlat(i), 2e-6, "grid " + c[0] + " element " + i);
+                assertEquals(want.getFlat(i), got.getFlat(i), 1e-12, "grid " + c[0] + " element " + i);
         }
         // the same grid is the identity
         Tensor same = FineTune.resamplePosEmbed(pos, 1, 4, 4);
-        for (long i = 0; i < pos.numel(); i++) assertEquals(pos.getFlat(i), same.getFlat(i), 1e-6);
+        for (long i = 0; i < pos.numel(); i++) assertEquals(pos.getFlat(i), same.getFlat(i), 1e-12);
     }
 
     @Test void aNewClassCountGetsAFreshHeadAndANewSizeAResampledGrid() {

@@ -13,7 +13,7 @@ import org.nvit.engine.Tensor;
 
 /**
  * Test-only reader for the F64 safetensors fixtures that tests/fixtures/make_model_fixtures.py writes (trusted,
- * committed files; the product reader with full validation lives in org.nvit.models.io).
+ * committed files; the product reader with full validation lives in org.nvit.weights).
  */
 final class FixtureFile {
     final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -40,7 +40,8 @@ final class FixtureFile {
             for (int i = 0; i < d.length; i++) d[i] = bb.getDouble(base + (int) start + 8 * i);
             tensors.put(e.getKey(), Tensor.of(d, shape));
         }
-        config = VitConfig.fromJson(header.get("__metadata__").get("nvit.config").asText());
+        JsonNode cfg = header.path("__metadata__").get("nvit.config");
+        config = cfg == null ? null : VitConfig.fromJson(cfg.asText()); // tensor-only fixtures have none
     }
 
     Tensor get(String name) {

@@ -144,14 +144,14 @@ public final class LatencyTable {
     }
 
     public void save(Path file) throws IOException {
-        org.nvit.models.io.AtomicFiles.writeString(file, JSON.writeValueAsString(data));
+        org.nvit.weights.AtomicFiles.writeString(file, JSON.writeValueAsString(data));
     }
 
     public static LatencyTable load(Path file) throws IOException {
         if (!Files.exists(file)) throw new NoSuchFileException(file + " (build one with: nvit lut build --out " + file + ")");
         Data d;
         try {
-            d = JSON.readValue(org.nvit.models.io.InputFiles.readText(file, "a latency table (JSON)", 64L << 20), Data.class);
+            d = JSON.readValue(org.nvit.weights.InputFiles.readText(file, "a latency table (JSON)", 64L << 20), Data.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(file + " is not a latency table JSON: "
                     + e.getOriginalMessage().lines().findFirst().orElse(""));

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.Safetensors;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.Safetensors;
+import org.nvit.weights.WeightFiles;
 
 /**
  * prune.ckpt: everything a pruning run needs to resume, in one safetensors file written atomically. Tensors: the

@@ -4,7 +4,7 @@ import org.nvit.autograd.F;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
-import org.nvit.models.train.TrainStep;
+import org.nvit.train.TrainStep;
 
 /**
  * NViT's pruning objective: {@code CE(student, targets) + klCoeff * KL(teacher || student, tau)}, the student's logits

@@ -14,7 +14,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.ModelStats;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.AtomicFiles;
+import org.nvit.weights.AtomicFiles;
 
 /** The files a pruning run leaves: dims.csv, dims.png, latency.png and report.md (all written atomically). */
 public final class PruneReport {

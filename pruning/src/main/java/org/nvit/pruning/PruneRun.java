@@ -11,21 +11,21 @@ import java.util.zip.CRC32;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Tensor;
 import org.nvit.models.ModelStats;
-import org.nvit.models.Models;
+import org.nvit.weights.Models;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.data.AugmentConfig;
-import org.nvit.models.data.Batch;
-import org.nvit.models.data.DataLoader;
-import org.nvit.models.data.DataSource;
-import org.nvit.models.data.DataSources;
-import org.nvit.models.io.AtomicFiles;
-import org.nvit.models.io.OutputGuard;
-import org.nvit.models.io.WeightFiles;
-import org.nvit.models.train.EpochStream;
-import org.nvit.models.train.Evaluator;
-import org.nvit.models.train.StopSignal;
-import org.nvit.models.train.TrainStep;
+import org.nvit.data.AugmentConfig;
+import org.nvit.data.Batch;
+import org.nvit.data.DataLoader;
+import org.nvit.data.DataSource;
+import org.nvit.data.DataSources;
+import org.nvit.weights.AtomicFiles;
+import org.nvit.weights.OutputGuard;
+import org.nvit.weights.WeightFiles;
+import org.nvit.train.EpochStream;
+import org.nvit.train.Evaluator;
+import org.nvit.train.StopSignal;
+import org.nvit.train.TrainStep;
 
 /**
  * A whole NViT pruning run, as {@code nvit prune} does it: load the model and its latency table, keep a frozen copy as

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
-import org.nvit.models.data.DataSources;
+import org.nvit.data.DataSources;
 import picocli.CommandLine.Option;
 
 /**

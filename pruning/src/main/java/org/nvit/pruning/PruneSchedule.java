@@ -8,7 +8,7 @@ import org.nvit.autograd.Var;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.train.TrainStep;
+import org.nvit.train.TrainStep;
 
 /**
  * NViT's pruning schedule (nvit-paper.md 4) as a hook on the shared training step. After every optimizer update it

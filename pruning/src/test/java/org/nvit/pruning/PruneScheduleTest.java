@@ -11,9 +11,9 @@ import org.nvit.engine.Tensor;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.data.Batch;
+import org.nvit.data.Batch;
 import org.nvit.models.structure.Coupling;
-import org.nvit.models.train.TrainStep;
+import org.nvit.train.TrainStep;
 
 /** The pruning schedule hooked into the shared training step, on a tiny distilled model. */
 class PruneScheduleTest {

@@ -13,7 +13,7 @@ import org.nvit.engine.Rng;
 import org.nvit.models.Presets;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.WeightFiles;
 
 /**
  * What people do with downloaded weights: {@code nvit train --finetune} of a 10-class Fashion-MNIST model on a

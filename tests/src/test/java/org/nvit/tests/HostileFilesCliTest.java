@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nvit.models.io.hostile.HostileCorpus;
+import org.nvit.weights.hostile.HostileCorpus;
 
 /**
  * The hostile corpus through the real command in a fresh JVM with a 256 MiB heap and the default thread stack:

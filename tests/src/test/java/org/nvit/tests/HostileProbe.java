@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nvit.cli.Nvit;
-import org.nvit.models.io.hostile.HostileCorpus;
+import org.nvit.weights.hostile.HostileCorpus;
 
 /**
  * Runs the nvit command on every file of the hostile corpus inside one JVM and prints one JSON line per run (case,

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nvit.models.BlockSpec;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
-import org.nvit.models.io.WeightFiles;
+import org.nvit.weights.WeightFiles;
 import org.nvit.pruning.LatencyTableBuilder;
 
 /**

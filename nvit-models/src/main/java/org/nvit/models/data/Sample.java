@@ -1,4 +1,0 @@
-package org.nvit.models.data;
-
-/** One data set element: the decoded image (values in [0, 1]) and its class index. */
-public record Sample(Image image, int label) {}
