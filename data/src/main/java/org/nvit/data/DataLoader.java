@@ -23,6 +23,11 @@ import org.nvit.engine.Tensor;
  *
  * <p>Training loaders shuffle and drop the last partial batch; eval loaders keep the data set order and yield a
  * final smaller batch. A worker's exception reaches the consumer from {@code next()} with the original message.
+ *
+ * <p>Data parallelism ({@link #shard}): the ranks of a job share each global batch of ranks x batchSize images of
+ * the epoch's one order; rank r builds the r-th slice. Every image keeps the augmentation of its global position, so
+ * the union of the ranks' batches is exactly the single-process batch of the same global size (Mixup/CutMix, drawn
+ * per batch, is applied within each rank's slice, as in DeiT's distributed training).
  */
 public final class DataLoader implements AutoCloseable {
     private static final AtomicInteger POOL_ID = new AtomicInteger();
@@ -33,6 +38,7 @@ public final class DataLoader implements AutoCloseable {
     private final int batchSize, prefetch;
     private final boolean train;
     private final long seed;
+    private final int rank, ranks;
     private final ExecutorService pool;
 
     /**
@@ -43,12 +49,19 @@ public final class DataLoader implements AutoCloseable {
      */
     public DataLoader(Dataset dataset, Transforms.SampleTransform transform, AugmentConfig cfg, int batchSize,
                       boolean train, long seed, int workers, int prefetch) {
+        this(dataset, transform, cfg, batchSize, train, seed, workers, prefetch, 0, 1);
+    }
+
+    private DataLoader(Dataset dataset, Transforms.SampleTransform transform, AugmentConfig cfg, int batchSize,
+                       boolean train, long seed, int workers, int prefetch, int rank, int ranks) {
         if (batchSize < 1) throw new DataException("batch size must be >= 1, got " + batchSize);
+        if (ranks < 1 || rank < 0 || rank >= ranks) throw new DataException("rank " + rank + " is outside a job of " + ranks);
+        if (!train && ranks > 1) throw new DataException("evaluation loaders are not sharded");
         if (workers < 1) throw new DataException("--workers must be >= 1, got " + workers);
         if (prefetch < 1) throw new DataException("prefetch must be >= 1, got " + prefetch);
-        if (train && dataset.size() < batchSize)
+        if (train && dataset.size() < (long) batchSize * ranks)
             throw new DataException("the training set has " + dataset.size() + " images, fewer than one batch of "
-                    + batchSize + "; lower --batch-size");
+                    + (ranks == 1 ? batchSize : batchSize + " x " + ranks + " ranks") + "; lower --batch-size");
         if (dataset.channels() != cfg.channels())
             throw new DataException("data set has " + dataset.channels() + " channels, normalisation has " + cfg.channels());
         this.dataset = dataset;
@@ -58,6 +71,8 @@ public final class DataLoader implements AutoCloseable {
         this.train = train;
         this.seed = seed;
         this.prefetch = prefetch;
+        this.rank = rank;
+        this.ranks = ranks;
         int id = POOL_ID.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(workers, r -> {
@@ -77,14 +92,30 @@ public final class DataLoader implements AutoCloseable {
         return new DataLoader(ds, Transforms.eval(cfg), cfg, batchSize, false, 0, workers, 3);
     }
 
+    /**
+     * Rank {@code rank}'s part of a training loader for a job of {@code ranks}: per-rank batches of batchSize, global
+     * batches of ranks x batchSize in the single-process order of the same seed.
+     */
+    public static DataLoader shard(Dataset ds, AugmentConfig cfg, int batchSize, long seed, int workers, int rank, int ranks) {
+        return new DataLoader(ds, Transforms.train(cfg), cfg, batchSize, true, seed, workers, 3, rank, ranks);
+    }
+
+    /** Images per batch of this rank. */
     public int batchSize() { return batchSize; }
+
+    /** Images per step of the whole job (ranks x batchSize). */
+    public int globalBatchSize() { return batchSize * ranks; }
+
+    public int rank() { return rank; }
+
+    public int ranks() { return ranks; }
 
     public Dataset dataset() { return dataset; }
 
     /** Batches per epoch: floor(N/B) for training (drop_last), ceil(N/B) for eval. */
     public int batchesPerEpoch() {
         int n = dataset.size();
-        return train ? n / batchSize : (n + batchSize - 1) / batchSize;
+        return train ? n / (batchSize * ranks) : (n + batchSize - 1) / batchSize;
     }
 
     /** The data set order for an epoch (a permutation for training, the identity for eval). */
@@ -109,7 +140,8 @@ public final class DataLoader implements AutoCloseable {
 
     /** Builds batch b of an epoch (runs on a worker). */
     Batch build(int epoch, int[] order, int b) {
-        int from = b * batchSize, to = Math.min(order.length, from + batchSize), B = to - from;
+        // this rank's slice of global batch b; positions (and so augmentations) are those of the single-process run
+        int from = b * batchSize * ranks + rank * batchSize, to = Math.min(order.length, from + batchSize), B = to - from;
         int C = cfg.channels(), S = cfg.imageSize(), per = C * S * S, classes = dataset.numClasses();
         float[] x = new float[B * per];
         int[] labels = new int[B], idx = new int[B];

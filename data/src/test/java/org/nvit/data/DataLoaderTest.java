@@ -145,4 +145,35 @@ class DataLoaderTest {
             return l;
         }
     }
+
+    /** Two ranks' batches of 5 are, image for image, the one-process batch of 10 (Mixup/CutMix off: they mix within a batch). */
+    @Test void shardsOfAGlobalBatchAreTheSingleProcessBatch() {
+        SyntheticDataset ds = new SyntheticDataset(N, 3, 12, 12, 5, 1);
+        AugmentConfig aug = heavy().withOverrides("mixup=0,cutmix=0");
+        try (DataLoader one = DataLoader.train(ds, aug, B, 7, 1);
+             DataLoader r0 = DataLoader.shard(ds, aug, B / 2, 7, 1, 0, 2);
+             DataLoader r1 = DataLoader.shard(ds, aug, B / 2, 7, 2, 1, 2)) {
+            assertEquals(one.batchesPerEpoch(), r0.batchesPerEpoch());
+            assertEquals(B, r1.globalBatchSize());
+            var a = one.iterator(1, 3);
+            var b0 = r0.iterator(1, 3);
+            var b1 = r1.iterator(1, 3);
+            while (a.hasNext()) {
+                Batch whole = a.next(), p0 = b0.next(), p1 = b1.next();
+                assertEquals(whole.index(), p0.index());
+                int[] idx = new int[B];
+                System.arraycopy(p0.indices(), 0, idx, 0, B / 2);
+                System.arraycopy(p1.indices(), 0, idx, B / 2, B / 2);
+                assertArrayEquals(whole.indices(), idx);
+                float[] x = whole.images().toFloatArray(), x0 = p0.images().toFloatArray(), x1 = p1.images().toFloatArray();
+                float[] joined = new float[x.length];
+                System.arraycopy(x0, 0, joined, 0, x0.length);
+                System.arraycopy(x1, 0, joined, x0.length, x1.length);
+                assertArrayEquals(x, joined, "rank slices keep the augmentation of their global positions");
+            }
+            assertFalse(b0.hasNext());
+        }
+        assertThrows(DataException.class, () -> DataLoader.shard(ds, aug, 60, 7, 1, 0, 2), "2 x 60 > 103 images");
+        assertThrows(DataException.class, () -> DataLoader.shard(ds, aug, 5, 7, 1, 2, 2));
+    }
 }
