@@ -24,7 +24,10 @@ public final class Nvit implements Runnable {
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    public static void main(String[] args) { System.exit(run(args)); }
+    public static void main(String[] args) {
+        RankThreads.apply();
+        System.exit(run(args));
+    }
 
     /**
      * Runs the CLI and returns the exit code. Every failure, including the JVM's own errors (picocli passes Errors

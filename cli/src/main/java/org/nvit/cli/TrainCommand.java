@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.nvit.distributed.Communicator;
 import org.nvit.train.TrainOptions;
 import org.nvit.train.Trainer;
 import picocli.CommandLine.Command;
@@ -26,19 +27,26 @@ public final class TrainCommand implements Callable<Integer> {
             + "--max-steps, --checkpoint-every, --workers and --eval-batch-size may be changed, other flags must match the run.")
     String resume;
     @Mixin DeviceOptions devices;
+    @Option(names = "--nproc", description = "Train data parallel on N processes of this machine (the launcher starts mpirun;"
+            + " --batch-size is per process). On several machines: mpirun -np N --hostfile FILE ./nvit train ...")
+    Integer nproc;
+    @Option(names = "--profile", description = "Also print the time per step, images/s and the gradient all-reduce time per step.")
+    boolean profile;
 
     @Override public Integer call() throws Exception {
+        Communicator comm = Distributed.communicator(nproc);
         if (resume != null) { // the saved device and precision unless the flags say otherwise
             Trainer.resume(Path.of(resume), options, typedFlags(), saved -> {
                 if (devices.device != null) saved.device = devices.device;
                 if (devices.precision != null) saved.precision = devices.precision;
                 return Devices.select(saved.device, saved.precision, devices::note);
-            }).run();
-            return 0;
+            }, comm).profile(profile).run();
+        } else {
+            options.device = devices.deviceOr("cpu");
+            options.precision = devices.precision;
+            new Trainer(options.validate(), devices.backend(), comm).profile(profile).run();
         }
-        options.device = devices.deviceOr("cpu");
-        options.precision = devices.precision;
-        new Trainer(options.validate(), devices.backend()).run();
+        comm.close(); // a failed rank exits without this, and mpirun ends the others
         return 0;
     }
 

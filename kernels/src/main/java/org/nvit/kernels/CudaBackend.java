@@ -34,6 +34,15 @@ public final class CudaBackend implements Backend {
         this.units = new UnitKernels(this);
     }
 
+    /**
+     * The raw cudaStream_t every op of this backend is queued on, with the backend's context made current on the
+     * calling thread: for libraries that enqueue their own work in that order (NCCL's collectives).
+     */
+    public long streamAddress() {
+        gpu.makeCurrent();
+        return gpu.stream.address();
+    }
+
     /** A backend over a given (test double) GPU; not registered anywhere. */
     static CudaBackend over(Gpu gpu) { return new CudaBackend(gpu); }
 

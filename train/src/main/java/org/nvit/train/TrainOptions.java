@@ -107,6 +107,11 @@ public final class TrainOptions implements Cloneable {
     public long maxSteps = 0;
     @Option(names = "--eval-batch-size", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
     public int evalBatchSize = 256;
+    /** Ranks of the data-parallel job (set from the communicator, not a flag); --batch-size is per rank. */
+    public int ranks = 1;
+
+    /** Images per optimizer step over all ranks. */
+    public int effectiveBatch() { return batchSize * ranks; }
 
     public double warmup() { return warmupEpochs != null ? warmupEpochs : Math.min(5, epochs() / 10.0); }
 
@@ -117,7 +122,7 @@ public final class TrainOptions implements Cloneable {
     public double peakLr() {
         if (lr != null) return lr;
         Double r = Recipe.defaultsFor(data).lr();
-        return r != null ? r : baseLr * batchSize / 512.0;
+        return r != null ? r : baseLr * effectiveBatch() / 512.0;
     }
 
     public double minLr() { return minLr != null ? minLr : Math.min(1e-5, peakLr() / 10); }
@@ -152,6 +157,7 @@ public final class TrainOptions implements Cloneable {
     public TrainOptions validate() {
         if (epochs() < 1) throw new IllegalArgumentException("--epochs must be >= 1 (got " + epochs() + ")");
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1 (got " + batchSize + ")");
+        if (ranks < 1) throw new IllegalArgumentException("a job needs >= 1 rank (got " + ranks + ")");
         if (!(peakLr() > 0) || Double.isInfinite(peakLr()))
             throw new IllegalArgumentException("--lr must be a finite number > 0 (got " + peakLr() + ")");
         if (!(minLr() >= 0) || minLr() > peakLr())

@@ -33,6 +33,16 @@ public final class TrainStep {
         void afterUpdate(VisionTransformer model);
     }
 
+    /**
+     * Makes a batch's gradients those of the whole data-parallel job (every rank's batch), between backward and
+     * clipping, so that every rank clips and updates alike ({@link DataParallel}).
+     */
+    @FunctionalInterface
+    public interface GradientSync {
+        /** Averages the gradients of params over the ranks in place; returns the batch loss averaged over the ranks. */
+        double synchronize(java.util.Map<String, Var> params, double loss);
+    }
+
     /** The loss of a batch is NaN or infinite; nothing was updated. */
     public static final class NonFiniteLoss extends IllegalStateException {
         public final double loss;
@@ -50,6 +60,7 @@ public final class TrainStep {
     private final double clipGrad;
     private final WeightEma ema;
     private final List<Hook> hooks = new ArrayList<>();
+    private GradientSync sync;
 
     /**
      * @param teacher  a frozen model whose logits the objective receives (null: none)
@@ -72,6 +83,12 @@ public final class TrainStep {
         return this;
     }
 
+    /** Averages gradients over the ranks of a data-parallel job before clipping (null: one process). */
+    public TrainStep withGradientSync(GradientSync s) {
+        sync = s;
+        return this;
+    }
+
     public VisionTransformer model() { return model; }
 
     public Optimizer optimizer() { return optimizer; }
@@ -90,8 +107,16 @@ public final class TrainStep {
             VisionTransformer.Output out = model.forward(Var.constant(images), true, dropPath, rng);
             Var loss = objective.loss(out, targets, teacherLogits);
             double value = loss.value().getFlat(0);
-            if (!Double.isFinite(value)) throw new NonFiniteLoss(value);
+            // in a data-parallel job the ranks judge the job's loss after the sync, so that all of them stop together
+            if (sync == null && !Double.isFinite(value)) throw new NonFiniteLoss(value);
             loss.backward();
+            if (sync != null) {
+                value = sync.synchronize(model.parameters(), value);
+                if (!Double.isFinite(value)) {
+                    optimizer.zeroGrad();
+                    throw new NonFiniteLoss(value);
+                }
+            }
             if (clipGrad > 0) GradClip.clipGlobalNorm(model.parameters().values(), clipGrad);
             optimizer.setLr(lr);
             optimizer.step();

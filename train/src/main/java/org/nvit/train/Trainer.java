@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.nvit.autograd.optim.AdamW;
+import org.nvit.distributed.Communicator;
+import org.nvit.distributed.SingleProcess;
 import org.nvit.autograd.optim.CosineSchedule;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
@@ -40,6 +42,10 @@ import picocli.CommandLine.Option;
  * and checkpoints that survive a crash: last.ckpt (every epoch, every --checkpoint-every steps, and on SIGINT/SIGTERM),
  * model.safetensors and best.safetensors, metrics.jsonl and curves.png, all written to a temporary file and renamed.
  * A checkpoint is written only from finite weights.
+ *
+ * <p>Data parallel ({@link Communicator} of more than one rank): each rank trains on its shard of every global
+ * batch ({@link DataLoader#shard}), {@link DataParallel} averages the gradients in the one step, rank 0 alone writes
+ * files and logs, and a resumed run needs the same number of ranks (the data order depends on it).
  */
 public final class Trainer {
     /** Options a resumed run may change (the rest must match the checkpoint). */
@@ -56,23 +62,43 @@ public final class Trainer {
     private final DataSource data;
     private final AugmentConfig aug;
     private final MetricsLog metrics;
-    private final PrintStream log = System.err;
+    private final PrintStream log;
     private final String source;
+    private final Communicator comm;
+    private final DataParallel parallel;
+    private boolean profile;
     private TrainCheckpoint.Position pos;
 
     /** A fresh run on the backend registered for {@code options.device}. */
     public Trainer(TrainOptions options) throws IOException {
-        this(options, null, registered(options.device));
+        this(options, null, registered(options.device), SingleProcess.INSTANCE);
     }
 
     /** A fresh run whose model, teacher and batches live on {@code backend}'s device. */
     public Trainer(TrainOptions options, Backend backend) throws IOException {
-        this(options, null, backend);
+        this(options, null, backend, SingleProcess.INSTANCE);
     }
 
-    private Trainer(TrainOptions options, TrainCheckpoint.Loaded resume, Backend backend) throws IOException {
+    /** A fresh run as one rank of {@code comm}'s job: {@code options.batchSize} is the batch of each rank. */
+    public Trainer(TrainOptions options, Backend backend, Communicator comm) throws IOException {
+        this(withRanks(options, comm), null, backend, comm);
+    }
+
+    private static TrainOptions withRanks(TrainOptions o, Communicator comm) {
+        TrainOptions c = o.copy();
+        c.ranks = comm.size();
+        return c;
+    }
+
+    private Trainer(TrainOptions options, TrainCheckpoint.Loaded resume, Backend backend, Communicator comm) throws IOException {
         this.o = options.validate().resolved();
         this.backend = backend;
+        this.comm = comm;
+        this.log = comm.isRoot() ? System.err : new PrintStream(java.io.OutputStream.nullOutputStream());
+        if (o.ranks != comm.size())
+            throw new IllegalArgumentException(Path.of(o.output).resolve("last.ckpt") + " was written by a run on " + o.ranks
+                    + " rank(s) (" + o.batchSize + " images each); resume it on as many (mpirun -np " + o.ranks
+                    + ", or nvit train --nproc " + o.ranks + "), not " + comm.size());
         this.out = Path.of(o.output);
         OutputGuard.checkFolder("--output", out, OUTPUTS, input("--init", o.init), input("--finetune", o.finetune),
                 input("--teacher", o.teacher), input("--config", o.configFile));
@@ -135,6 +161,8 @@ public final class Trainer {
                     + cfg.numClasses());
         this.step = new TrainStep(model, opt, new DistillationLoss(o.distillationType, o.distillationAlpha, o.distillationTau),
                 teacher, o.clipGrad, ema);
+        this.parallel = comm.size() > 1 ? new DataParallel(comm) : null;
+        if (parallel != null) step.withGradientSync(parallel);
         this.metrics = new MetricsLog(out.resolve("metrics.jsonl"));
         if (resume != null) {
             model.loadStateDict(resume.model());
@@ -158,6 +186,12 @@ public final class Trainer {
 
     /** The same on the backend that {@code device} picks from the saved options (device, precision). */
     public static Trainer resume(Path dir, int epochs, long maxSteps, Function<TrainOptions, Backend> device) throws IOException {
+        return resume(dir, epochs, maxSteps, device, SingleProcess.INSTANCE);
+    }
+
+    /** The same as one rank of {@code comm}'s job (as many ranks as the run that wrote the checkpoint). */
+    public static Trainer resume(Path dir, int epochs, long maxSteps, Function<TrainOptions, Backend> device, Communicator comm)
+            throws IOException {
         TrainOptions given = new TrainOptions();
         List<String> flags = new ArrayList<>(List.of("--max-steps"));
         given.maxSteps = maxSteps;
@@ -165,7 +199,7 @@ public final class Trainer {
             given.epochs = epochs;
             flags.add("--epochs");
         }
-        return resume(dir, given, Set.copyOf(flags), device);
+        return resume(dir, given, Set.copyOf(flags), device, comm);
     }
 
     /**
@@ -176,6 +210,12 @@ public final class Trainer {
      */
     public static Trainer resume(Path dir, TrainOptions given, Set<String> explicit, Function<TrainOptions, Backend> device)
             throws IOException {
+        return resume(dir, given, explicit, device, SingleProcess.INSTANCE);
+    }
+
+    /** The same as one rank of {@code comm}'s job; every rank reads the same last.ckpt. */
+    public static Trainer resume(Path dir, TrainOptions given, Set<String> explicit, Function<TrainOptions, Backend> device,
+                                 Communicator comm) throws IOException {
         TrainCheckpoint.Loaded l = TrainCheckpoint.load(dir.resolve("last.ckpt"));
         TrainOptions opts = l.options();
         opts.output = dir.toString();
@@ -196,8 +236,8 @@ public final class Trainer {
                 throw new IllegalStateException(e);
             }
         }
-        Trainer t = new Trainer(opts, l, device.apply(opts));
-        System.err.printf("resumed from %s at epoch %d, batch %d (step %d)%s%n", dir.resolve("last.ckpt"),
+        Trainer t = new Trainer(opts, l, device.apply(opts), comm);
+        t.log.printf("resumed from %s at epoch %d, batch %d (step %d)%s%n", dir.resolve("last.ckpt"),
                 l.position().epoch() + 1, l.position().batch(), l.position().step(),
                 applied.isEmpty() ? "" : "; applied " + String.join(", ", applied));
         return t;
@@ -213,6 +253,12 @@ public final class Trainer {
     }
 
     public VisionTransformer model() { return model; }
+
+    /** Also report the time per step, images/s and, data parallel, the gradient all-reduce time per step. */
+    public Trainer profile(boolean on) {
+        profile = on;
+        return this;
+    }
 
     /** The backend of a device name without the CLI's GPU probing: "auto" takes CUDA only if it is registered. */
     static Backend registered(String device) {
@@ -239,10 +285,13 @@ public final class Trainer {
 
     /** Runs the remaining epochs; returns the last epoch's evaluation. */
     public Evaluator.Result run() throws IOException {
-        Files.createDirectories(out);
-        org.nvit.weights.AtomicFiles.removeStaleTemporaries(out); // left by a run that was killed while writing
+        if (comm.isRoot()) {
+            Files.createDirectories(out);
+            org.nvit.weights.AtomicFiles.removeStaleTemporaries(out); // left by a run that was killed while writing
+        }
         try (StopSignal signal = new StopSignal();
-             DataLoader train = DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers);
+             DataLoader train = comm.size() == 1 ? DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers)
+                     : DataLoader.shard(data.train(), aug, o.batchSize, o.seed, o.workers, comm.rank(), comm.size());
              DataLoader val = DataLoader.eval(data.val(), aug, o.evalBatchSize, o.workers)) {
             return loop(train, val, signal);
         }
@@ -258,14 +307,17 @@ public final class Trainer {
         long total = (long) perEpoch * epochs;
         CosineSchedule lr = new CosineSchedule(o.peakLr(), o.minLr(), (int) Math.round(o.warmup() * perEpoch), (int) total, o.warmupLr());
         log.printf(Locale.ROOT, "model: %s, %,d params, %.1f MMAC/image; data: %s (%d train, %d val); %d epochs x %d steps, "
-                        + "batch %d, peak lr %.2e; %s on %d threads; output %s%n",
+                        + "batch %s, peak lr %.2e; %s on %d threads%s; output %s%n",
                 source, ModelStats.params(cfg), ModelStats.macs(cfg) / 1e6, o.data, data.train().size(), data.val().size(),
-                epochs, perEpoch, o.batchSize, o.peakLr(), backend.name(), CpuPool.threads(), out);
+                epochs, perEpoch, comm.size() == 1 ? String.valueOf(o.batchSize)
+                        : o.batchSize + " per rank x " + comm.size() + " ranks = " + o.effectiveBatch() + " effective",
+                o.peakLr(), backend.name(), CpuPool.threads(), comm.size() == 1 ? "" : " per rank, " + comm.name(), out);
         log.println("augmentation: " + aug);
         Evaluator.Result last = null;
+        StepTimer timer = new StepTimer();
         for (int epoch = pos.epoch(); epoch < epochs; epoch++) {
             long t0 = System.nanoTime();
-            EpochProgress bar = new EpochProgress(epoch, epochs, perEpoch, pos.batch());
+            EpochProgress bar = comm.isRoot() ? new EpochProgress(epoch, epochs, perEpoch, pos.batch()) : null;
             double lossSum = 0;
             long images = 0;
             int steps = 0;
@@ -273,45 +325,54 @@ public final class Trainer {
                 while (it.hasNext()) {
                     Batch b = it.next();
                     double rate = lr.lr(pos.step());
+                    if (parallel != null) parallel.voteStop(signal.requested());
                     double loss = step(b, rate);
                     lossSum += loss;
-                    images += b.size();
+                    images += (long) b.size() * comm.size();
                     steps++;
+                    timer.stepDone();
                     pos = new TrainCheckpoint.Position(epoch, b.index() + 1, pos.step() + 1, pos.bestTop1(), o.seed);
-                    bar.step(loss, rate, images / ((System.nanoTime() - t0) / 1e9));
+                    if (bar != null) bar.step(loss, rate, images / ((System.nanoTime() - t0) / 1e9));
+                    // every rank must stop at the same step: data parallel, on the vote carried by this step's all-reduce
+                    boolean stop = parallel != null ? parallel.stopAgreed() : signal.requested();
                     boolean periodic = o.checkpointEvery > 0 && pos.step() % o.checkpointEvery == 0;
                     boolean limit = o.maxSteps > 0 && pos.step() >= o.maxSteps;
-                    if (periodic || signal.requested() || limit) saveLast();
-                    if (signal.requested()) {
-                        bar.close();
+                    if (periodic || stop || limit) saveLast();
+                    if (stop) {
+                        if (bar != null) bar.close();
+                        timer.report();
                         log.printf("stopped: checkpoint saved at epoch %d, batch %d (step %d); continue with --resume %s%n",
                                 epoch + 1, pos.batch(), pos.step(), out);
                         return last;
                     }
                     if (limit) {
-                        bar.close();
+                        if (bar != null) bar.close();
+                        timer.report();
                         log.printf("stopped at --max-steps %d (epoch %d, batch %d)%n", o.maxSteps, epoch + 1, pos.batch());
                         return last;
                     }
                 }
             }
-            bar.close();
+            if (bar != null) bar.close();
+            timer.report();
             double seconds = (System.nanoTime() - t0) / 1e9;
             last = Evaluator.evaluate(model, val);
             double trainLoss = steps == 0 ? Double.NaN : lossSum / steps;
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.lr(pos.step() - 1),
                     images / seconds, seconds);
-            metrics.append(m);
+            if (comm.isRoot()) metrics.append(m);
             // a model with NaN/Inf logits or a non-finite validation loss is broken, whatever its top-1 says: never the best
             boolean finite = last.finite();
             boolean best = finite && last.top1() > pos.bestTop1();
             pos = new TrainCheckpoint.Position(epoch + 1, 0, pos.step(), best ? last.top1() : pos.bestTop1(), o.seed);
-            WeightFiles.export(out.resolve("model.safetensors"), cfg, model.stateDict());
-            if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict());
-            if (step.ema() != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, step.ema().weights());
+            if (comm.isRoot()) {
+                WeightFiles.export(out.resolve("model.safetensors"), cfg, model.stateDict());
+                if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict());
+                if (step.ema() != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, step.ema().weights());
+            }
             saveLast();
             try {
-                Curves.write(out.resolve("curves.png"), metrics.entries());
+                if (comm.isRoot()) Curves.write(out.resolve("curves.png"), metrics.entries());
             } catch (LinkageError noDesktop) { // a runtime without java.desktop (the GPU bundle): train on, chartless
                 log.println("note: curves.png not drawn (this Java runtime has no java.desktop module)");
             }
@@ -343,7 +404,9 @@ public final class Trainer {
 
     /** One optimizer step on a batch; returns the loss. */
     private double step(Batch b, double rate) {
-        Rng rng = new Rng(Rng.mix(o.seed * 0x9E3779B97F4A7C15L + pos.step()));
+        long key = Rng.mix(o.seed * 0x9E3779B97F4A7C15L + pos.step());
+        // data parallel: each rank's slice draws its own stochastic depth (the same draws on every rank would correlate them)
+        Rng rng = new Rng(comm.size() == 1 ? key : Rng.mix(key + comm.rank()));
         try {
             return step.run(b, rate, o.dropPath(), rng);
         } catch (TrainStep.NonFiniteLoss e) {
@@ -356,8 +419,12 @@ public final class Trainer {
         }
     }
 
-    /** Writes last.ckpt, unless the weights are no longer finite (a checkpoint must be one to go back to). */
+    /**
+     * Writes last.ckpt (rank 0: every rank holds the same state), unless the weights are no longer finite (a
+     * checkpoint must be one to go back to).
+     */
     private void saveLast() throws IOException {
+        if (!comm.isRoot()) return;
         String bad = WeightCheck.firstNonFinite(model.stateDict());
         if (bad != null) {
             log.printf("warning: not checkpointing at step %d: %s holds NaN or infinite values; %s keeps the last finite state%n",
@@ -366,6 +433,35 @@ public final class Trainer {
         }
         TrainCheckpoint.save(out.resolve("last.ckpt"), cfg, o, pos, model.stateDict(), opt.state(),
                 step.ema() == null ? null : step.ema().weights());
+    }
+
+    /**
+     * --profile: wall time per step after {@link #WARM_UP} steps (the JIT's and the allocator's warm-up), the job's
+     * images/s and, data parallel, the gradient synchronisation and its all-reduce calls per step (rank 0's, which
+     * include waiting for the slowest rank).
+     */
+    private final class StepTimer {
+        static final int WARM_UP = 5;
+        private int seen;
+        private long t0;
+
+        void stepDone() {
+            if (++seen == WARM_UP) {
+                t0 = System.nanoTime();
+                if (parallel != null) parallel.resetTimings();
+            }
+        }
+
+        void report() {
+            int timed = seen - WARM_UP;
+            if (!profile || timed <= 0) return;
+            double ms = (System.nanoTime() - t0) / 1e6 / timed;
+            String sync = parallel == null ? "" : String.format(Locale.ROOT, "; gradient sync %.2f ms/step (%.1f%%), of which"
+                    + " all-reduce %.2f ms (%s)", parallel.syncMsPerStep(), 100 * parallel.syncMsPerStep() / ms,
+                    parallel.allReduceMsPerStep(), parallel.describe());
+            log.printf(Locale.ROOT, "profile: %d steps after %d warm-up: %.1f ms/step, %.1f images/s (%d rank%s x %d)%s%n", timed,
+                    WARM_UP, ms, o.effectiveBatch() * 1000 / ms, comm.size(), comm.size() == 1 ? "" : "s", o.batchSize, sync);
+        }
     }
 
     /** The data set's default augmentation with the user's explicit switches applied, field by field. */
