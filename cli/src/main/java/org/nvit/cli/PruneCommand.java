@@ -3,6 +3,7 @@ package org.nvit.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.nvit.distributed.Communicator;
 import org.nvit.pruning.PruneRun;
 import org.nvit.pruning.PruneRunOptions;
 import org.nvit.pruning.UnitKind;
@@ -25,21 +26,26 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the pruning run saved in DIR/prune.ckpt (its saved options apply).")
     Path resume;
     @Mixin DeviceOptions devices;
+    @Option(names = "--nproc", description = "Prune data parallel on N processes of this machine (the launcher starts mpirun;"
+            + " --batch-size is per process). On several machines: mpirun -np N --hostfile FILE ./nvit prune ...")
+    Integer nproc;
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Communicator comm = Distributed.communicator(nproc);
         if (resume != null) {
             PruneRun.resume(resume, saved -> {
                 if (devices.device != null) saved.device = devices.device;
                 if (devices.precision != null) saved.precision = devices.precision;
                 return Devices.select(saved.device, saved.precision, devices::note);
-            }, out);
-            return 0;
+            }, out, comm);
+        } else {
+            options.validate();
+            options.device = devices.deviceOr("cpu");
+            options.precision = devices.precision;
+            PruneRun.run(options, devices.backend(), out, comm);
         }
-        options.validate();
-        options.device = devices.deviceOr("cpu");
-        options.precision = devices.precision;
-        PruneRun.run(options, devices.backend(), out);
+        comm.close(); // a failed rank exits without this, and mpirun ends the others
         return 0;
     }
 

@@ -2,6 +2,8 @@ package org.nvit.pruning;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nvit.distributed.Communicator;
+import org.nvit.distributed.SingleProcess;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
@@ -33,6 +35,7 @@ public abstract class Importance {
     private double[] ema;           // host, per unit
     private int batches;
     private int steps;
+    private Communicator comm = SingleProcess.INSTANCE;
 
     /** The score of one batch from the group saliency c (for a magnitude criterion: from the sum of w^2). */
     protected abstract Backend.Score score();
@@ -54,6 +57,16 @@ public abstract class Importance {
             case "magnitude" -> new Magnitude();
             default -> throw new IllegalArgumentException("unknown importance '" + name + "': use taylor, first-order or magnitude");
         };
+    }
+
+    /**
+     * Averages the interval's saliency over the ranks of a data-parallel job before each ranking, so that every rank
+     * ranks the same numbers. (Accumulated from the ranks' averaged gradients they are already equal: the mean of
+     * equal vectors is the same vector, bit for bit; the all-reduce makes the ranking's input one by construction.)
+     */
+    public Importance reduceWith(Communicator c) {
+        comm = c;
+        return this;
     }
 
     /** Batches accumulated since the last {@link #scores}. */
@@ -106,6 +119,7 @@ public abstract class Importance {
         if (batches == 0) throw new IllegalStateException("no batch was accumulated since the last pruning step");
         Structure st = masks.structure();
         Tensor s = host(sum);       // the one read of a pruning step
+        if (comm.size() > 1) s = meanOverRanks(s);
         Backends.of(sum).fill(sum, 0f);
         steps++;
         double correction = 1 - Math.pow(MOMENTUM, steps);
@@ -122,6 +136,13 @@ public abstract class Importance {
         }
         batches = 0;
         return out;
+    }
+
+    private Tensor meanOverRanks(Tensor s) {
+        float[] v = s.toFloatArray();
+        comm.allReduce(v, Communicator.Op.SUM);
+        for (int i = 0; i < v.length; i++) v[i] /= comm.size();
+        return Tensor.of(v, v.length);
     }
 
     // ---------------------------------------------------------------- checkpoints

@@ -26,6 +26,10 @@ import org.nvit.train.EpochStream;
 import org.nvit.train.Evaluator;
 import org.nvit.train.StopSignal;
 import org.nvit.train.TrainStep;
+import org.nvit.distributed.Communicator;
+import org.nvit.distributed.SingleProcess;
+import org.nvit.train.DataParallel;
+import org.nvit.train.ReplicaCheck;
 
 /**
  * A whole NViT pruning run, as {@code nvit prune} does it: load the model and its latency table, keep a frozen copy as
@@ -33,6 +37,10 @@ import org.nvit.train.TrainStep;
  * shrink to the dense model and write it with its report. Everything runs on the given backend's device; the
  * resumable state goes to {@code prune.ckpt} every {@code --checkpoint-every} batches and on SIGINT/SIGTERM, and
  * {@link #resume} continues it so that it takes the decisions an uninterrupted run would have taken.
+ *
+ * <p>Data parallel (a {@link Communicator} of several ranks): every rank trains on its shard of each global batch
+ * with gradients averaged in the one step, ranks the saliency averaged over the ranks, and checks after every
+ * pruning step and at the end that all of them hold the same masks and weights; rank 0 alone writes and prints.
  *
  * <p>Output folder: model.safetensors (the dense pruned model), config.json, dims.csv, dims.png, latency.png,
  * report.md, prune.ckpt.
@@ -51,15 +59,22 @@ public final class PruneRun {
     private final DataSource data;
     private final AugmentConfig aug;
     private final Path dir;
+    private final Communicator comm;
+    private final DataParallel parallel;
     private PruneSchedule schedule;
     private TrainStep step;
     private int epoch, batch;
     private double top1Before = Double.NaN;
 
-    private PruneRun(PruneRunOptions options, Backend backend, PrintWriter out) throws IOException {
+    private PruneRun(PruneRunOptions options, Backend backend, PrintWriter out, Communicator comm) throws IOException {
         this.o = options.validate();
         this.backend = backend;
-        this.out = out;
+        this.comm = comm;
+        this.out = comm.isRoot() ? out : new PrintWriter(java.io.Writer.nullWriter());
+        if (o.ranks != comm.size())
+            throw new IllegalArgumentException(Path.of(o.output).resolve("prune.ckpt") + " was written by a run on " + o.ranks
+                    + " rank(s); resume it on as many (mpirun -np " + o.ranks + " ./nvit prune --resume ...), not " + comm.size());
+        this.parallel = comm.size() > 1 ? new DataParallel(comm) : null;
         this.table = LatencyTable.load(Path.of(o.lut));
         WeightFiles.Loaded loaded = Models.read(Path.of(o.checkpoint), Models.parseHeads(o.heads));
         this.cfg = loaded.config();
@@ -89,9 +104,17 @@ public final class PruneRun {
 
     /** A fresh run of these options on the backend's device; progress lines go to out. */
     public static Outcome run(PruneRunOptions options, Backend backend, PrintWriter out) throws IOException {
-        PruneRun r = new PruneRun(options, backend, out);
-        Files.createDirectories(r.dir);
-        AtomicFiles.removeStaleTemporaries(r.dir);
+        return run(options, backend, out, SingleProcess.INSTANCE);
+    }
+
+    /** The same as one rank of {@code comm}'s job; {@code options.batchSize} is each rank's batch. */
+    public static Outcome run(PruneRunOptions options, Backend backend, PrintWriter out, Communicator comm) throws IOException {
+        options.ranks = comm.size();
+        PruneRun r = new PruneRun(options, backend, out, comm);
+        if (comm.isRoot()) {
+            Files.createDirectories(r.dir);
+            AtomicFiles.removeStaleTemporaries(r.dir);
+        }
         r.start();
         return r.loop();
     }
@@ -101,11 +124,17 @@ public final class PruneRun {
      * the backend from the saved options (their device and precision).
      */
     public static Outcome resume(Path dir, Function<PruneRunOptions, Backend> device, PrintWriter out) throws IOException {
+        return resume(dir, device, out, SingleProcess.INSTANCE);
+    }
+
+    /** The same as one rank of {@code comm}'s job (as many ranks as the run that wrote it); every rank reads the same file. */
+    public static Outcome resume(Path dir, Function<PruneRunOptions, Backend> device, PrintWriter out, Communicator comm)
+            throws IOException {
         PruneCheckpoint.Loaded ck = PruneCheckpoint.load(dir.resolve("prune.ckpt"));
         PruneRunOptions opts = ck.options();
         opts.output = dir.toString();
-        PruneRun r = new PruneRun(opts, device.apply(opts), out);
-        AtomicFiles.removeStaleTemporaries(dir);
+        PruneRun r = new PruneRun(opts, device.apply(opts), out, comm);
+        if (comm.isRoot()) AtomicFiles.removeStaleTemporaries(dir);
         if (!r.cfg.equals(ck.config()))
             throw new IllegalArgumentException(dir.resolve("prune.ckpt") + " was saved for another model than " + opts.checkpoint);
         if (r.teacherCrc != ck.meta().teacherCrc())
@@ -118,6 +147,9 @@ public final class PruneRun {
     private void start() {
         out.printf(Locale.ROOT, "model %s; table latency %.4g s per batch of %d; target %.0f%%; %s%n", ModelStats.summary(cfg),
                 table.model(cfg), table.data().batch(), 100 * o.target, backend.name());
+        if (comm.size() > 1)
+            out.printf("data parallel: batch %d per rank x %d ranks = %d effective; %s%n", o.batchSize, comm.size(),
+                    o.batchSize * comm.size(), comm.name());
         out.flush();
         top1Before = accuracy(student);
         out.printf(Locale.ROOT, "top-1 before pruning: %.2f%%%n", 100 * top1Before);
@@ -135,7 +167,8 @@ public final class PruneRun {
             o.target = reachable;
             schedule = new PruneSchedule(student, table, o.schedule());
         }
-        step = schedule.trainStep(teacher);
+        schedule.withCommunicator(comm);
+        step = schedule.trainStep(teacher).withGradientSync(parallel);
         progress(schedule.steps().getFirst());
     }
 
@@ -143,7 +176,8 @@ public final class PruneRun {
         student.loadStateDict(ck.model());
         schedule = new PruneSchedule(student, table, o.schedule());
         schedule.load(ck.schedule());
-        step = schedule.trainStep(teacher);
+        schedule.withCommunicator(comm);
+        step = schedule.trainStep(teacher).withGradientSync(parallel);
         step.optimizer().loadState(ck.optimizer());
         epoch = ck.meta().epoch();
         batch = ck.meta().batch();
@@ -157,11 +191,13 @@ public final class PruneRun {
     private Outcome loop() throws IOException {
         if (schedule.stopReason() == null) {
             try (StopSignal signal = new StopSignal();
-                 DataLoader train = DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers);
+                 DataLoader train = comm.size() == 1 ? DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers)
+                         : DataLoader.shard(data.train(), aug, o.batchSize, o.seed, o.workers, comm.rank(), comm.size());
                  EpochStream stream = new EpochStream(train, epoch, batch)) {
                 while (schedule.stopReason() == null) {
                     Batch b = stream.next();
                     double loss;
+                    if (parallel != null) parallel.voteStop(signal.requested());
                     try {
                         loss = step.run(b, o.lr, 0, null);
                     } catch (TrainStep.NonFiniteLoss e) {
@@ -173,9 +209,11 @@ public final class PruneRun {
                     batch = stream.batch();
                     StepRecord r = schedule.afterBatch(loss);
                     if (r != null) progress(r);
+                    // every rank stops at the same batch: data parallel, on the vote carried by this step's all-reduce
+                    boolean stop = parallel != null ? parallel.stopAgreed() : signal.requested();
                     boolean periodic = o.checkpointEvery > 0 && schedule.batches() % o.checkpointEvery == 0;
-                    if (periodic || signal.requested() || schedule.stopReason() != null) save();
-                    if (signal.requested() && schedule.stopReason() == null) {
+                    if (periodic || stop || schedule.stopReason() != null) save();
+                    if (stop && schedule.stopReason() == null) {
                         out.printf("stopped: checkpoint saved after %d batches; continue with nvit prune --resume %s%n",
                                 schedule.batches(), dir);
                         out.flush();
@@ -188,6 +226,7 @@ public final class PruneRun {
     }
 
     private void save() throws IOException {
+        if (!comm.isRoot()) return; // every rank holds the same state (checked at each pruning step)
         PruneCheckpoint.save(dir.resolve("prune.ckpt"), cfg, o, schedule.state(), epoch, batch, top1Before, teacherCrc,
                 student.stateDict(), step.optimizer().state());
     }
@@ -202,6 +241,15 @@ public final class PruneRun {
     private Outcome finish() throws IOException {
         Shrink.Result res = schedule.shrink();
         VitConfig small = res.config();
+        if (comm.size() > 1) {
+            long h = ReplicaCheck.hash(res.stateDict());
+            ReplicaCheck.verify(comm, "pruned models", h);
+            // one write per line: mpirun interleaves the ranks' output at write boundaries
+            System.err.print(String.format(Locale.ROOT, "rank %d of %d: pruned model EMB %d, blocks %s, checksum %016x%n",
+                    comm.rank(), comm.size(), small.embedDim(), small.blocks().stream().map(b -> b.heads() + "x(" + b.qkDim()
+                            + "," + b.vDim() + ") mlp " + b.mlpDim()).toList(), h));
+            if (!comm.isRoot()) return new Outcome(dir, cfg, small, null); // rank 0 writes the outputs
+        }
         VisionTransformer pruned = new VisionTransformer(small, 0);
         pruned.loadStateDict(res.stateDict());
         pruned.to(backend);
@@ -223,7 +271,8 @@ public final class PruneRun {
                 mBefore, mAfter, top1Before, Double.NaN, top1After, schedule.steps().size() - 1, last.batches(), schedule.eta(),
                 schedule.stopReason(), String.format(Locale.ROOT, "target %.3f, interval %d, per-step %d, latency-reg %.3g, "
                         + "kl-coeff %.3g, kl-tau %.3g, importance %s, lr %.3g, batch %d, data %s, %s", o.target, o.interval,
-                        o.perStep, o.latencyReg, o.klCoeff, o.klTau, o.importance, o.lr, o.batchSize, o.data, backend.name()));
+                        o.perStep, o.latencyReg, o.klCoeff, o.klTau, o.importance, o.lr, o.batchSize, o.data, backend.name())
+                + (comm.size() == 1 ? "" : ", " + comm.size() + " ranks (effective batch " + o.batchSize * comm.size() + ")"));
         AtomicFiles.writeString(dir.resolve("report.md"), PruneReport.markdown(summary));
         out.printf(Locale.ROOT, "stopped: %s after %d steps; %s -> %s; top-1 %.2f%% -> %.2f%% (before fine-tuning)%n",
                 schedule.stopReason(), schedule.steps().size() - 1, ModelStats.summary(cfg), ModelStats.summary(small),

@@ -65,6 +65,8 @@ public final class PruneRunOptions {
     public String device = "cpu";
     /** GPU GEMM precision; set by the command's --precision. */
     public String precision;
+    /** Ranks of the data-parallel job (set from the communicator, not a flag); --batch-size is per rank. */
+    public int ranks = 1;
 
     /** NViT's schedule of these options. */
     public PruneOptions schedule() {

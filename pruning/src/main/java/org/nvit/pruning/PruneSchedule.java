@@ -8,6 +8,9 @@ import org.nvit.autograd.Var;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
 import org.nvit.models.VitConfig;
+import org.nvit.distributed.Communicator;
+import org.nvit.distributed.SingleProcess;
+import org.nvit.train.ReplicaCheck;
 import org.nvit.train.TrainStep;
 
 /**
@@ -27,6 +30,7 @@ public final class PruneSchedule implements TrainStep.Hook {
     private final GlobalRanking ranking;
     private final double original, target;
     private final List<StepRecord> steps = new ArrayList<>();
+    private Communicator comm = SingleProcess.INSTANCE;
     private long batches;
     private double lossSum;
     private int lossCount;
@@ -43,6 +47,17 @@ public final class PruneSchedule implements TrainStep.Hook {
         this.original = table.model(model.config());
         this.target = options.targetRatio() * original;
         steps.add(new StepRecord(0, 0, original, masks.currentConfig(), Double.NaN, 0));
+    }
+
+    /**
+     * Runs this schedule as one rank of a data-parallel job: saliency averaged over the ranks before each ranking,
+     * and after each pruning step a checksum of the masks and weights all-reduced, so that a rank that decided
+     * differently stops the job there ({@link ReplicaCheck}).
+     */
+    public PruneSchedule withCommunicator(Communicator c) {
+        comm = c;
+        importance.reduceWith(c);
+        return this;
     }
 
     public PruningMasks masks() { return masks; }
@@ -93,6 +108,8 @@ public final class PruneSchedule implements TrainStep.Hook {
         List<GlobalRanking.Group> groups = ranking.select(masks, importance.scores(masks));
         GlobalRanking.prune(masks, groups);
         applyMasks();
+        if (comm.size() > 1)
+            ReplicaCheck.verify(comm, "masks and weights after pruning step " + steps.size(), ReplicaCheck.hash(model.stateDict(), masks.flags()));
         VitConfig dims = masks.currentConfig();
         double lat = table.model(dims);
         StepRecord r = new StepRecord(steps.size(), batches, lat, dims, lossSum / lossCount, groups.size());

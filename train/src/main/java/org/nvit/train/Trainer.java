@@ -424,6 +424,8 @@ public final class Trainer {
      * checkpoint must be one to go back to).
      */
     private void saveLast() throws IOException {
+        // what rank 0 writes must be every rank's state: checked at every checkpoint, with one small all-reduce
+        ReplicaCheck.verify(comm, "weights at step " + pos.step(), comm.size() == 1 ? 0 : ReplicaCheck.hash(model.stateDict()));
         if (!comm.isRoot()) return;
         String bad = WeightCheck.firstNonFinite(model.stateDict());
         if (bad != null) {
