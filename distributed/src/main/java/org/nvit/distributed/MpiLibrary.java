@@ -79,15 +79,16 @@ final class MpiLibrary {
     }
 
     /** Loads the library, or throws one line naming what to install. */
-    static MpiLibrary load() {
+    static MpiLibrary load() { return load(System.getenv("NVIT_MPI_LIBRARY"), LIBRARIES); }
+
+    static MpiLibrary load(String env, List<String> names) {
         List<String> tried = new ArrayList<>();
         Arena global = Arena.global(); // MPI stays loaded for the life of the process
-        String env = System.getenv("NVIT_MPI_LIBRARY");
         if (env != null && !env.isBlank()) {
             if (Files.isRegularFile(Path.of(env))) return new MpiLibrary(env, SymbolLookup.libraryLookup(Path.of(env), global));
             tried.add(env + " (NVIT_MPI_LIBRARY: no such file)");
         }
-        for (String name : LIBRARIES) {
+        for (String name : names) {
             try {
                 return new MpiLibrary(name, SymbolLookup.libraryLookup(name, global));
             } catch (IllegalArgumentException notFound) {

@@ -48,4 +48,12 @@ class MpiBindingTest {
         assertEquals(MpiLibrary.FUNCTIONS.keySet(), lib.fn.keySet());
         for (String handle : MpiLibrary.HANDLES) assertNotEquals(0L, lib.handle.get(handle).address(), handle);
     }
+
+    @Test void withoutOpenMpiTheFailureIsOneLineNamingThePackage() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MpiLibrary.load("/nonexistent/libmpi.so.40", List.of("libnvit-no-such-mpi.so.40")));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains("apt-get install openmpi-bin libopenmpi3"), e.getMessage());
+        assertTrue(e.getMessage().contains("/nonexistent/libmpi.so.40 (NVIT_MPI_LIBRARY: no such file)"), e.getMessage());
+    }
 }
