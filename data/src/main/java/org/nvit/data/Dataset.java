@@ -27,4 +27,21 @@ public interface Dataset {
 
     /** The label alone (cheap for in-memory sets). */
     default int label(int i) { return get(i).label(); }
+
+    /** Elements [from, to) as a data set of their own (a view: nothing is copied). */
+    default Dataset slice(int from, int to) {
+        if (from < 0 || to > size() || from > to)
+            throw new IllegalArgumentException("slice [" + from + ", " + to + ") of a data set of " + size());
+        Dataset whole = this;
+        return new Dataset() {
+            @Override public int size() { return to - from; }
+            @Override public int numClasses() { return whole.numClasses(); }
+            @Override public int channels() { return whole.channels(); }
+            @Override public int height() { return whole.height(); }
+            @Override public int width() { return whole.width(); }
+            @Override public List<String> classNames() { return whole.classNames(); }
+            @Override public Sample get(int i) { return whole.get(from + i); }
+            @Override public int label(int i) { return whole.label(from + i); }
+        };
+    }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nvit.engine.Tensor;
 import org.nvit.models.VisionTransformer;
+import org.nvit.train.EpochMetrics;
 import org.nvit.train.TrainCheckpoint;
 
 /**
@@ -23,8 +24,9 @@ import org.nvit.train.TrainCheckpoint;
  * against ~0.08 for the query and value biases). It must stay that small in both; the rest of the tensor meets the bar.
  */
 class DataParallelTrainTest {
-    static final List<String> RUN = List.of("train", "--model", "vit_fmnist_patch7", "--data", "synthetic:4000", "--epochs", "1",
-            "--max-steps", "30", "--lr", "2e-3", "--warmup-epochs", "0", "--drop-path", "0", "--mixup", "0", "--cutmix", "0",
+    /** One epoch of exactly 30 steps of 128 images, so that the run ends with the epoch's evaluation and checkpoint. */
+    static final List<String> RUN = List.of("train", "--model", "vit_fmnist_patch7", "--data", "synthetic:3840", "--epochs", "1",
+            "--lr", "2e-3", "--warmup-epochs", "0", "--drop-path", "0", "--mixup", "0", "--cutmix", "0",
             "--seed", "3");
 
     static String[] args(Path out, int batch) {
@@ -65,6 +67,11 @@ class DataParallelTrainTest {
         assertTrue(worst <= 1e-4, "relative L2 difference " + worst + " in " + worstName);
         // not vacuous: the 30 steps moved the weights by far more than the two runs differ
         assertTrue(Math.sqrt(moved) > 1e3 * Math.sqrt(apart), "moved " + Math.sqrt(moved) + ", apart " + Math.sqrt(apart));
+        // the evaluation, sharded over the ranks and added up, reports what one process does on the same weights
+        EpochMetrics ea = MetricsLogs.last(tmp.resolve("one/metrics.jsonl")), eb = MetricsLogs.last(tmp.resolve("two/metrics.jsonl"));
+        assertEquals(ea.valLoss(), eb.valLoss(), 1e-4 * Math.abs(ea.valLoss()), "validation loss");
+        assertEquals(ea.valTop1(), eb.valTop1(), 1.5 / 384, "validation top-1 (at most one of 384 images may flip)");
+        assertEquals(ea.trainLoss(), eb.trainLoss(), 1e-4 * Math.abs(ea.trainLoss()), "mean training loss over the ranks");
         System.out.printf("2 ranks x 64 vs 1 x 128 after 30 steps: worst relative L2 difference %.3g (%s); weights moved %.3g%n",
                 worst, worstName, Math.sqrt(moved));
     }

@@ -1,5 +1,6 @@
 package org.nvit.train;
 
+import org.nvit.distributed.Communicator;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.MemoryScope;
@@ -26,6 +27,19 @@ public final class Evaluator {
     public record Result(double top1, double top5, double loss, long images, long nonFinite) {
         /** True when every logit was finite and so is the loss: only then do the figures describe the model. */
         public boolean finite() { return nonFinite == 0 && Double.isFinite(loss); }
+    }
+
+    /**
+     * The result over the ranks of a data-parallel job that each evaluated their own part of a split (every rank gets
+     * the same numbers): counts and sums added over the ranks with one all-reduce.
+     */
+    public static Result overRanks(Result mine, Communicator comm) {
+        if (comm.size() == 1) return mine;
+        float[] v = {(float) (mine.top1() * mine.images()), (float) (mine.top5() * mine.images()),
+                (float) (mine.loss() * mine.images()), mine.images(), mine.nonFinite()};
+        comm.allReduce(v, Communicator.Op.SUM);
+        long n = Math.round(v[3]);
+        return new Result(v[0] / n, v[1] / n, v[2] / n, n, Math.round(v[4]));
     }
 
     public static Result evaluate(VisionTransformer model, DataLoader loader) {

@@ -292,9 +292,16 @@ public final class Trainer {
         try (StopSignal signal = new StopSignal();
              DataLoader train = comm.size() == 1 ? DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers)
                      : DataLoader.shard(data.train(), aug, o.batchSize, o.seed, o.workers, comm.rank(), comm.size());
-             DataLoader val = DataLoader.eval(data.val(), aug, o.evalBatchSize, o.workers)) {
+             DataLoader val = DataLoader.eval(valPart(), aug, o.evalBatchSize, o.workers)) {
             return loop(train, val, signal);
         }
+    }
+
+    /** Data parallel: this rank's contiguous part of the validation split (the counts are added up over the ranks). */
+    private org.nvit.data.Dataset valPart() {
+        org.nvit.data.Dataset v = data.val();
+        if (comm.size() == 1 || v.size() < comm.size()) return v;
+        return v.slice((int) ((long) v.size() * comm.rank() / comm.size()), (int) ((long) v.size() * (comm.rank() + 1) / comm.size()));
     }
 
     private Evaluator.Result loop(DataLoader train, DataLoader val, StopSignal signal) throws IOException {
@@ -357,6 +364,7 @@ public final class Trainer {
             timer.report();
             double seconds = (System.nanoTime() - t0) / 1e9;
             last = Evaluator.evaluate(model, val);
+            if (data.val().size() >= comm.size()) last = Evaluator.overRanks(last, comm);
             double trainLoss = steps == 0 ? Double.NaN : lossSum / steps;
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.lr(pos.step() - 1),
                     images / seconds, seconds);
