@@ -61,8 +61,9 @@ public abstract class Importance {
 
     /**
      * Averages the interval's saliency over the ranks of a data-parallel job before each ranking, so that every rank
-     * ranks the same numbers. (Accumulated from the ranks' averaged gradients they are already equal: the mean of
-     * equal vectors is the same vector, bit for bit; the all-reduce makes the ranking's input one by construction.)
+     * ranks the same numbers: an all-reduce leaves the same result on every rank. (Accumulated from the ranks'
+     * averaged gradients, the ranks' vectors are equal already, and for 2, 4, 8... ranks their mean is that vector
+     * bit for bit; the all-reduce makes the ranking's input one by construction, whatever happened before.)
      */
     public Importance reduceWith(Communicator c) {
         comm = c;
