@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nvit lut build|check}: NViT's latency lookup table, measured on this machine's backend. */
 @Command(name = "lut", mixinStandardHelpOptions = true, description = "Latency lookup tables for latency-aware pruning.",
-        subcommands = {LutCommand.Build.class, LutCommand.Check.class, LutCommand.Import.class})
+        subcommands = {LutCommand.Build.class, LutCommand.Check.class, LutCommand.Predict.class, LutCommand.Import.class})
 public final class LutCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -165,6 +165,44 @@ public final class LutCommand implements Runnable {
                     java.util.Arrays.toString(g.heads()), java.util.Arrays.toString(g.qk()), java.util.Arrays.toString(g.v()), g.mlp().length,
                     g.mlp()[0], t.block(768, 12, 64, 64, 3072));
             spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = "The table's latency of one model (a checkpoint, config or preset), and with --measure the clock's.")
+    static final class Predict implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--lut", required = true, description = "table JSON") Path lut;
+        @Option(names = "--model", description = "preset name") String model;
+        @Option(names = "--config", description = "model config JSON") Path config;
+        @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
+        @Option(names = "--measure", description = "also time the model's forward at the table's batch on this backend") boolean measure;
+        @Option(names = "--repeats", defaultValue = "9", description = "timed runs with --measure (default ${DEFAULT-VALUE})") int repeats;
+        @Mixin DeviceOptions devices;
+        @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
+
+        @Override public Integer call() throws Exception {
+            LatencyTable t = LatencyTable.load(lut);
+            VitConfig cfg = modelConfig(model, config, checkpoint);
+            t.checkCovers(cfg);
+            double predicted = t.model(cfg), measured = Double.NaN;
+            if (measure) {
+                var b = new LatencyTableBuilder(devices.backend(), t.data().batch(), 2, repeats);
+                b.warmUp(cfg, 5);
+                measured = b.measureModel(cfg);
+            }
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "predicted %.4g s per batch of %d%s%n", predicted, t.data().batch(), measure
+                    ? String.format(Locale.ROOT, "; measured %.4g s (%+.1f%%)", measured, 100 * (predicted - measured) / measured) : "");
+            if (json) {
+                var n = JSON.createObjectNode();
+                n.put("predicted_s", predicted);
+                if (measure) n.put("measured_s", measured);
+                n.put("batch", t.data().batch());
+                o.println(JSON.writeValueAsString(n));
+            }
+            o.flush();
             return 0;
         }
     }

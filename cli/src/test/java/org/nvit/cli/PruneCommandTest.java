@@ -46,6 +46,10 @@ class PruneCommandTest {
         assertEquals(2, json.get("models").size());
         assertTrue(json.get("worst_rel_error").asDouble() >= json.get("mean_rel_error").asDouble());
         assertTrue(json.get("models").get(0).get("measured_s").asDouble() > 0);
+        StringWriter predOut = new StringWriter();
+        assertEquals(0, run(predOut, err, "lut", "predict", "--lut", lut.toString(), "--config", cfgFile.toString(), "--json"), err.toString());
+        var pred = new com.fasterxml.jackson.databind.ObjectMapper().readTree(predOut.toString().strip().lines().reduce((a, b) -> b).orElse(""));
+        assertEquals(org.nvit.pruning.LatencyTable.load(lut).model(cfg), pred.get("predicted_s").asDouble(), 1e-12);
 
         // The measured table of a model this small at batch 2 is mostly noise and overhead (its floor can exceed the
         // target, and prune then raises the target): give prune a deterministic MAC-proportional table on the same grid.
