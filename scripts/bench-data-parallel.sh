@@ -31,7 +31,7 @@ for r in $(seq "$ROUNDS"); do
   one+=("$(run "1x$(( N * B ))-round$r" --batch-size $(( N * B )))")
   many+=("$(run "${N}x$B-round$r" --nproc "$N" --batch-size "$B")")
 done
-quiet() { for x in "$@"; do set -- $x; [ "$2" -le 5 ] && echo "$1"; done; }
+quiet() { for x in "$@"; do set -- $x; if [ "$2" -le 5 ]; then echo "$1"; fi; done; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 m1="$(quiet "${one[@]}" | median)"; mn="$(quiet "${many[@]}" | median)"
 echo "1 process x $CPUS threads, batch $(( N * B )): $(printf '%s, ' "${one[@]}")median of the quiet runs $m1 images/s"

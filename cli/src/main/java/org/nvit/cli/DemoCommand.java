@@ -67,9 +67,10 @@ public final class DemoCommand implements Callable<Integer> {
         stage(out, "2/5 measure a quick latency table on this machine", "lut build --checkpoint " + denseModel
                 + " --grid quick --batch " + lutBatch + " --repeats 9 --out " + lut);
         VitConfig cfg = WeightFiles.load(denseModel, java.util.List.of()).config();
-        LatencyTable table = new LatencyTableBuilder(Backends.cpu(), lutBatch, 2, 9)
-                .build(cfg, LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK), denseModel.getFileName().toString(),
-                        line -> { out.println(line); out.flush(); });
+        LatencyTableBuilder builder = new LatencyTableBuilder(Backends.cpu(), lutBatch, 2, 9);
+        LatencyTable table = builder.build(cfg, LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK),
+                denseModel.getFileName().toString(), line -> { out.println(line); out.flush(); });
+        for (String why : builder.reliability(table)) out.println("warning: " + why + " (the demo goes on with this table)");
         table.save(lut);
 
         PruneRunOptions p = new PruneRunOptions();

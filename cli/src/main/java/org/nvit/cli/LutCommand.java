@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nvit lut build|check}: NViT's latency lookup table, measured on this machine's backend. */
 @Command(name = "lut", mixinStandardHelpOptions = true, description = "Latency lookup tables for latency-aware pruning.",
-        subcommands = {LutCommand.Build.class, LutCommand.Check.class})
+        subcommands = {LutCommand.Build.class, LutCommand.Check.class, LutCommand.Predict.class, LutCommand.Import.class})
 public final class LutCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -48,6 +48,11 @@ public final class LutCommand implements Runnable {
         @Option(names = "--warmup", defaultValue = "2", description = "untimed runs per point (default ${DEFAULT-VALUE})") int warmup;
         @Option(names = "--repeats", defaultValue = "5", description = "timed runs per point; the median is kept (default ${DEFAULT-VALUE})") int repeats;
         @Option(names = "--out", required = true, description = "output JSON") Path out;
+        @Option(names = "--max-spread", defaultValue = "0.10", description = "a point whose repeats scatter by more than this"
+                + " ((q3 - q1) / median) is measured again; a table with such points left is refused (default ${DEFAULT-VALUE})")
+        double maxSpread;
+        @Option(names = "--accept-noisy", description = "write the table even when it fails the reliability checks (saying why)")
+        boolean acceptNoisy;
 
         @Override public Integer call() throws Exception {
             OutputGuard.check("--out", out, OutputGuard.input("--config", config), OutputGuard.input("--checkpoint", checkpoint));
@@ -59,14 +64,21 @@ public final class LutCommand implements Runnable {
             };
             PrintWriter o = spec.commandLine().getOut();
             LatencyTable.Grid g = LatencyTableBuilder.grid(cfg, kind);
-            LatencyTableBuilder b = new LatencyTableBuilder(devices.backend(), batch, warmup, repeats);
+            LatencyTableBuilder b = new LatencyTableBuilder(devices.backend(), batch, warmup, repeats).maxSpread(maxSpread);
             String name = model != null ? model : config != null ? config.getFileName().toString()
                     : checkpoint != null ? checkpoint.getFileName().toString() : "vit_fmnist_patch7";
             long t0 = System.nanoTime();
             LatencyTable t = b.build(cfg, g, name, line -> { o.println(line); o.flush(); });
+            List<String> unreliable = b.reliability(t);
+            if (!unreliable.isEmpty() && !acceptNoisy)
+                throw new IllegalArgumentException("the table is unreliable, not written: " + String.join("; ", unreliable)
+                        + ". Measure again on a quieter machine, with more --repeats or a larger --batch, or keep it with --accept-noisy");
+            for (String u : unreliable) o.println("warning: " + u);
             t.save(out);
-            o.printf(Locale.ROOT, "wrote %s: %d points in %.1f s; full model predicted %.4g s per batch of %d (fixed part %.3g s)%n",
-                    out, t.data().valuesS().length, (System.nanoTime() - t0) * 1e-9, t.model(cfg), batch, t.fixedSeconds());
+            o.printf(Locale.ROOT, "wrote %s: %d points (%d fused) in %.1f s, repeat spread median %.1f%% (worst %.1f%%); full model "
+                            + "predicted %.4g s per batch of %d (fixed part %.3g s)%n", out, t.data().valuesS().length,
+                    t.data().fusedValuesS().length, (System.nanoTime() - t0) * 1e-9, 100 * t.data().spread().median(),
+                    100 * t.data().spread().worst(), t.model(cfg), batch, t.fixedSeconds());
             o.flush();
             return 0;
         }
@@ -81,19 +93,24 @@ public final class LutCommand implements Runnable {
         @Option(names = "--model", description = "preset giving depth and image shape (default: the table's model)") String model;
         @Option(names = "--config", description = "model config JSON giving depth and image shape") Path config;
         @Mixin DeviceOptions devices;
-        @Option(names = "--repeats", defaultValue = "5") int repeats;
-        @Option(names = "--seed", defaultValue = "1") long seed;
+        @Option(names = "--checkpoint", description = "weight file giving depth and image shape") Path checkpoint;
+        @Option(names = "--repeats", defaultValue = "5", description = "timed runs per model (default ${DEFAULT-VALUE})") int repeats;
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the random models (default ${DEFAULT-VALUE})") long seed;
+        @Option(names = "--json", description = "print one JSON object as the last line: each model's predicted and measured"
+                + " latency, the mean and the worst relative error") boolean json;
 
         @Override public Integer call() throws Exception {
             if (samples < 1) throw new IllegalArgumentException("--samples must be >= 1");
             LatencyTable t = LatencyTable.load(lut);
             String m = model;
-            if (m == null && config == null) m = t.data().model();
+            if (m == null && config == null && checkpoint == null) m = t.data().model();
             VitConfig base;
             try {
-                base = modelConfig(m, config, null);
+                base = modelConfig(m, config, checkpoint);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the table's model '" + t.data().model() + "' is not a preset; pass --model or --config");
+                if (model != null || config != null || checkpoint != null) throw e;
+                throw new IllegalArgumentException("the table's model '" + t.data().model() + "' is not a preset; pass --model,"
+                        + " --config or --checkpoint");
             }
             if (base.numTokens() != t.data().tokens())
                 throw new IllegalArgumentException("the model has " + base.numTokens() + " tokens but the table was measured at " + t.data().tokens());
@@ -103,6 +120,88 @@ public final class LutCommand implements Runnable {
             double mean = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).average().orElse(0);
             double worst = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).max().orElse(0);
             o.printf(Locale.ROOT, "relative error over %d models: mean %.1f%%, worst %.1f%%%n", res.size(), 100 * mean, 100 * worst);
+            if (worst > 0.15)
+                o.printf(Locale.ROOT, "warning: the table predicts latency on this backend to within %.0f%% only; rebuild it here"
+                        + " (nvit lut build) at the batch you prune for, on a quiet machine%n", 100 * worst);
+            if (json) {
+                var root = JSON.createObjectNode();
+                var arr = root.putArray("models");
+                for (var r : res) {
+                    var n = arr.addObject();
+                    n.put("predicted_s", r.predicted());
+                    n.put("measured_s", r.measured());
+                    n.put("rel_error", r.relError());
+                    n.set("config", JSON.readTree(r.config().toJson()));
+                }
+                root.put("mean_rel_error", mean);
+                root.put("worst_rel_error", worst);
+                root.put("batch", t.data().batch());
+                root.put("backend", devices.backend().name());
+                o.println(JSON.writeValueAsString(root));
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Convert the official NViT table (latency_head.json: one DeiT-B block on a V100 at batch 256) into ours.")
+    static final class Import implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--nvit", required = true, description = "the official table, d[\"EMB_e\"][\"QK_{H}_{qk}\"][\"V_v\"][\"MLP_m\"] in seconds") Path in;
+        @Option(names = "--tokens", defaultValue = "198", description = "tokens per image it was measured at (default ${DEFAULT-VALUE}: DeiT-B distilled at 224)") int tokens;
+        @Option(names = "--batch", defaultValue = "256", description = "its batch (default ${DEFAULT-VALUE})") int batch;
+        @Option(names = "--out", required = true, description = "output JSON") Path out;
+
+        @Override public Integer call() throws Exception {
+            OutputGuard.check("--out", out, OutputGuard.input("--nvit", in));
+            LatencyTable t = org.nvit.pruning.NvitTableImport.read(in, tokens, batch);
+            t.save(out);
+            var g = t.data().grid();
+            spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d points (emb %s, heads %s, qk %s, v %s, mlp %d values from %d);"
+                            + " a DeiT-B block at full size %.4g s%n", out, t.data().valuesS().length, java.util.Arrays.toString(g.emb()),
+                    java.util.Arrays.toString(g.heads()), java.util.Arrays.toString(g.qk()), java.util.Arrays.toString(g.v()), g.mlp().length,
+                    g.mlp()[0], t.block(768, 12, 64, 64, 3072));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = "The table's latency of one model (a checkpoint, config or preset), and with --measure the clock's.")
+    static final class Predict implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--lut", required = true, description = "table JSON") Path lut;
+        @Option(names = "--model", description = "preset name") String model;
+        @Option(names = "--config", description = "model config JSON") Path config;
+        @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
+        @Option(names = "--measure", description = "also time the model's forward at the table's batch on this backend") boolean measure;
+        @Option(names = "--repeats", defaultValue = "9", description = "timed runs with --measure (default ${DEFAULT-VALUE})") int repeats;
+        @Mixin DeviceOptions devices;
+        @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
+
+        @Override public Integer call() throws Exception {
+            LatencyTable t = LatencyTable.load(lut);
+            VitConfig cfg = modelConfig(model, config, checkpoint);
+            t.checkCovers(cfg);
+            double predicted = t.model(cfg), measured = Double.NaN;
+            if (measure) {
+                var b = new LatencyTableBuilder(devices.backend(), t.data().batch(), 2, repeats);
+                b.warmUp(cfg, 5);
+                measured = b.measureModel(cfg);
+            }
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf(Locale.ROOT, "predicted %.4g s per batch of %d%s%n", predicted, t.data().batch(), measure
+                    ? String.format(Locale.ROOT, "; measured %.4g s (%+.1f%%)", measured, 100 * (predicted - measured) / measured) : "");
+            if (json) {
+                var n = JSON.createObjectNode();
+                n.put("predicted_s", predicted);
+                if (measure) n.put("measured_s", measured);
+                n.put("batch", t.data().batch());
+                o.println(JSON.writeValueAsString(n));
+            }
             o.flush();
             return 0;
         }

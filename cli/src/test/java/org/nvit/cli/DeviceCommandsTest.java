@@ -163,7 +163,7 @@ class DeviceCommandsTest {
         Path cfgFile = dir.resolve("cfg.json"), lut = dir.resolve("lut.json");
         Files.writeString(cfgFile, cfg.toJson());
         long ops = FakeDevice.OPS.get();
-        Result r = run("lut", "build", "--config", cfgFile.toString(), "--grid", "quick", "--batch", "2", "--warmup", "0",
+        Result r = run("lut", "build", "--config", cfgFile.toString(), "--grid", "quick", "--batch", "2", "--warmup", "0", "--accept-noisy",
                 "--repeats", "1", "--device", "cuda", "--out", lut.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("cuda", LatencyTable.load(lut).data().device());

@@ -33,12 +33,23 @@ class PruneCommandTest {
         WeightFiles.export(ckpt, cfg, new VisionTransformer(cfg, 1).stateDict());
         Path lut = dir.resolve("lut.json");
         StringWriter out = new StringWriter(), err = new StringWriter();
-        assertEquals(0, run(out, err, "lut", "build", "--config", cfgFile.toString(), "--grid", "quick", "--batch", "2",
+        assertEquals(0, run(out, err, "lut", "build", "--config", cfgFile.toString(), "--grid", "quick", "--batch", "2", "--accept-noisy",
                 "--warmup", "0", "--repeats", "1", "--out", lut.toString()), err.toString());
         assertTrue(Files.exists(lut));
         assertEquals(0, run(out, err, "lut", "check", "--lut", lut.toString(), "--config", cfgFile.toString(), "--samples", "1",
                 "--repeats", "1"), err.toString());
         assertTrue(out.toString().contains("relative error over 1 models"), out.toString());
+        StringWriter jsonOut = new StringWriter();
+        assertEquals(0, run(jsonOut, err, "lut", "check", "--lut", lut.toString(), "--config", cfgFile.toString(), "--samples", "2",
+                "--repeats", "1", "--json"), err.toString());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jsonOut.toString().strip().lines().reduce((a, b) -> b).orElse(""));
+        assertEquals(2, json.get("models").size());
+        assertTrue(json.get("worst_rel_error").asDouble() >= json.get("mean_rel_error").asDouble());
+        assertTrue(json.get("models").get(0).get("measured_s").asDouble() > 0);
+        StringWriter predOut = new StringWriter();
+        assertEquals(0, run(predOut, err, "lut", "predict", "--lut", lut.toString(), "--config", cfgFile.toString(), "--json"), err.toString());
+        var pred = new com.fasterxml.jackson.databind.ObjectMapper().readTree(predOut.toString().strip().lines().reduce((a, b) -> b).orElse(""));
+        assertEquals(org.nvit.pruning.LatencyTable.load(lut).model(cfg), pred.get("predicted_s").asDouble(), 1e-12);
 
         // The measured table of a model this small at batch 2 is mostly noise and overhead (its floor can exceed the
         // target, and prune then raises the target): give prune a deterministic MAC-proportional table on the same grid.
@@ -82,5 +93,39 @@ class PruneCommandTest {
         assertEquals(2, rc);
         assertTrue(err.toString().startsWith("nvit: error: file not found"), err.toString());
         assertEquals(1, err.toString().strip().lines().count());
+    }
+
+    @Test void theOfficialTableImportsAndPrunesWithAnAbsoluteEta(@TempDir Path dir) throws Exception {
+        // a small table in the official format, over this tiny model's dims
+        StringBuilder b = new StringBuilder("{");
+        int[] emb = {16, 32}, heads = {1, 4}, qk = {1, 8}, mlp = {1, 32};
+        for (int e : emb) {
+            b.append(b.length() > 1 ? "," : "").append("\"EMB_").append(e).append("\":{");
+            String sep = "";
+            for (int h : heads) for (int q : qk) {
+                b.append(sep).append("\"QK_").append(h).append('_').append(q).append("\":{");
+                sep = ",";
+                String sv = "";
+                for (int v : qk) {
+                    b.append(sv).append("\"V_").append(v).append("\":{");
+                    sv = ",";
+                    b.append("\"MLP_1\":").append(1e-6 * e * h * (q + v)).append(",\"MLP_32\":").append(1e-6 * (e * h * (q + v) + 2 * e * 32)).append('}');
+                }
+                b.append('}');
+            }
+            b.append('}');
+        }
+        b.append('}');
+        Path official = Files.writeString(dir.resolve("latency_head.json"), b.toString());
+        VitConfig cfg = VitConfig.uniform(8, 4, 1, 10, 32, 2, new BlockSpec(4, 8, 8, 32), false);
+        Path lut = dir.resolve("lut.json"), ckpt = dir.resolve("m.safetensors");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(0, run(out, err, "lut", "import", "--nvit", official.toString(), "--tokens", "" + cfg.numTokens(), "--batch", "4",
+                "--out", lut.toString()), err.toString());
+        WeightFiles.export(ckpt, cfg, new VisionTransformer(cfg, 1).stateDict());
+        assertEquals(0, run(out, err, "prune", "--checkpoint", ckpt.toString(), "--data", "synthetic:64", "--lut", lut.toString(),
+                "--target-latency", "0.8", "--interval", "2", "--per-step", "1", "--batch-size", "8", "--eval-batches", "1",
+                "--no-measure", "--eta", "5e-4", "--output", dir.resolve("p").toString()), err.toString());
+        assertTrue(Files.readString(dir.resolve("p/report.md")).contains("eta = 0.0005"), Files.readString(dir.resolve("p/report.md")));
     }
 }

@@ -69,15 +69,18 @@ public final class GlobalRanking {
     /**
      * The smallest config pruning can reach: every layer down to its last group (never emptied). Its table latency is
      * the floor of any target; a model whose time is dominated by per-op overheads at the table's batch has a high one.
+     * Groups are cut from the lowest-scoring units up and the highest-scoring group is never a candidate, so a layer of
+     * d units keeps ((d - 1) mod g) + 1: its last group is the remainder when g does not divide d, not a full group.
      */
-    public org.nvit.models.VitConfig floorConfig(org.nvit.models.VitConfig cfg) {
-        java.util.List<org.nvit.models.BlockSpec> blocks = new java.util.ArrayList<>();
-        for (org.nvit.models.BlockSpec b : cfg.blocks())
-            blocks.add(new org.nvit.models.BlockSpec(Math.min(b.heads(), groupSize(UnitKind.HEAD)),
-                    Math.min(b.qkDim(), groupSize(UnitKind.QK)), Math.min(b.vDim(), groupSize(UnitKind.V)),
-                    Math.min(b.mlpDim(), groupSize(UnitKind.MLP))));
-        return cfg.withBlocks(blocks).withEmbedDim(Math.min(cfg.embedDim(), groupSize(UnitKind.EMB)));
+    public VitConfig floorConfig(VitConfig cfg) {
+        List<BlockSpec> blocks = new ArrayList<>();
+        for (BlockSpec b : cfg.blocks())
+            blocks.add(new BlockSpec(lastGroup(b.heads(), UnitKind.HEAD), lastGroup(b.qkDim(), UnitKind.QK),
+                    lastGroup(b.vDim(), UnitKind.V), lastGroup(b.mlpDim(), UnitKind.MLP)));
+        return cfg.withBlocks(blocks).withEmbedDim(lastGroup(cfg.embedDim(), UnitKind.EMB));
     }
+
+    private int lastGroup(int units, UnitKind k) { return (units - 1) % groupSize(k) + 1; }
 
     /** Table latency saved by removing one unit of each layer at the masks' current dims (clamped at 0 against noise). */
     public Map<PruningLayer, Double> latencySavings(PruningMasks masks) {

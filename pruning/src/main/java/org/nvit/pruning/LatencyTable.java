@@ -16,10 +16,18 @@ import org.nvit.models.VitConfig;
  * NViT's latency lookup table: the measured wall time of one transformer block (LN, attention, proj, LN, MLP) at a
  * fixed batch and token count, over a grid of (EMB, heads, QK, V, MLP), interpolated multilinearly (exact at grid
  * points, linear along each axis between them). Outside the grid the edge cell's slope extrapolates, which only
- * matters for dims pruned below the smallest grid value.
+ * matters for dims pruned below the smallest grid value; a prediction is never negative.
  *
- * <p>Latency of a model = sum over blocks of the table + {@link #fixedSeconds} (patch embedding, tokens, final norm,
- * heads), all in seconds for one batch.
+ * <p>Blocks whose QK and V widths are equal run as one fused qkv projection, the others as three: different kernels
+ * with different costs. A table measured by this project therefore holds two grids: {@code values_s}, every point
+ * timed with separate projections, and {@code fused_values_s}, the points with qk == v timed fused, over (EMB, heads,
+ * QKV, MLP) with QKV the union of the QK and V axes. A block with qk == v is predicted from the fused grid, any other
+ * from the separate one, so interpolation never mixes the two kernels. Tables without the fused grid (older files,
+ * imported ones) use {@code values_s} for every block.
+ *
+ * <p>Latency of a model = sum over blocks of the table + the fixed parts (patch embedding, tokens, final norm, heads),
+ * which shrink with EMB: {@code fixed_by_emb_s} holds them per EMB grid value (older files: the constant
+ * {@code fixed_s}). All in seconds for one batch.
  */
 public final class LatencyTable {
     public static final String[] AXES = {"emb", "heads", "qk", "v", "mlp"};
@@ -27,7 +35,10 @@ public final class LatencyTable {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** The file form. values_s is row-major over (emb, heads, qk, v, mlp). */
+    /**
+     * The file form. values_s is row-major over (emb, heads, qk, v, mlp); fused_values_s (optional) over (emb, heads,
+     * qkv, mlp); fixed_by_emb_s (optional) per emb value; spread (optional) the measurement's repeat spread.
+     */
     public record Data(
             @JsonProperty("format") String format,
             @JsonProperty("backend") String backend,
@@ -39,7 +50,20 @@ public final class LatencyTable {
             @JsonProperty("model") String model,
             @JsonProperty("grid") Grid grid,
             @JsonProperty("values_s") double[] valuesS,
-            @JsonProperty("fixed_s") double fixedS) {}
+            @JsonProperty("fixed_s") double fixedS,
+            @JsonProperty("fused_values_s") double[] fusedValuesS,
+            @JsonProperty("fixed_by_emb_s") double[] fixedByEmbS,
+            @JsonProperty("spread") Spread spread) {
+        /** A table of one grid and a constant fixed part (imported tables, tests). */
+        public Data(String format, String backend, String device, String machine, String created, int batch, int tokens,
+                    String model, Grid grid, double[] valuesS, double fixedS) {
+            this(format, backend, device, machine, created, batch, tokens, model, grid, valuesS, fixedS, null, null, null);
+        }
+    }
+
+    /** How much the repeats of the points scattered: (q3 - q1) / median, the median and the worst over all points. */
+    public record Spread(@JsonProperty("median") double median, @JsonProperty("worst") double worst,
+                         @JsonProperty("repeats") int repeats) {}
 
     public record Grid(@JsonProperty("emb") int[] emb, @JsonProperty("heads") int[] heads, @JsonProperty("qk") int[] qk,
                        @JsonProperty("v") int[] v, @JsonProperty("mlp") int[] mlp) {
@@ -50,11 +74,18 @@ public final class LatencyTable {
             for (int[] a : axes()) n *= a.length;
             return n;
         }
+
+        /** The fused grid's QKV axis: the sorted union of the QK and V axes. */
+        public int[] qkv() {
+            return java.util.stream.IntStream.concat(java.util.Arrays.stream(qk), java.util.Arrays.stream(v)).distinct().sorted().toArray();
+        }
+
+        /** Points of the fused grid (emb, heads, qkv, mlp). */
+        public long fusedSize() { return (long) emb.length * heads.length * qkv().length * mlp.length; }
     }
 
     private final Data data;
-    private final int[][] axes;
-    private final int[] strides = new int[5];
+    private final int[][] axes, fusedAxes;
 
     public LatencyTable(Data data) {
         this.data = data;
@@ -70,24 +101,61 @@ public final class LatencyTable {
         if (data.valuesS().length != data.grid().size())
             throw new IllegalArgumentException("latency table has " + data.valuesS().length + " values but its grid needs "
                     + data.grid().size());
-        for (double v : data.valuesS())
-            if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("latency table holds a negative or non-finite value");
-        int s = 1;
-        for (int i = 4; i >= 0; i--) { strides[i] = s; s *= axes[i].length; }
+        checkValues(data.valuesS(), "values_s");
+        if (data.fusedValuesS() != null) {
+            if (data.fusedValuesS().length != data.grid().fusedSize())
+                throw new IllegalArgumentException("latency table has " + data.fusedValuesS().length + " fused values but its grid needs "
+                        + data.grid().fusedSize());
+            checkValues(data.fusedValuesS(), "fused_values_s");
+        }
+        if (data.fixedByEmbS() != null) {
+            if (data.fixedByEmbS().length != axes[0].length)
+                throw new IllegalArgumentException("latency table has " + data.fixedByEmbS().length + " fixed-part values for "
+                        + axes[0].length + " EMB grid values");
+            checkValues(data.fixedByEmbS(), "fixed_by_emb_s");
+        }
+        if (!(data.fixedS() >= 0) || Double.isInfinite(data.fixedS()))
+            throw new IllegalArgumentException("latency table's fixed_s is negative or not finite");
+        this.fusedAxes = new int[][] {axes[0], axes[1], data.grid().qkv(), axes[4]};
+    }
+
+    private static void checkValues(double[] vals, String what) {
+        for (double v : vals)
+            if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("latency table's " + what + " holds a negative or non-finite value");
     }
 
     public Data data() { return data; }
 
-    public double fixedSeconds() { return data.fixedS(); }
+    /** The fixed parts' seconds at the model's full EMB (the constant of older tables). */
+    public double fixedSeconds() { return fixed(axes[0][axes[0].length - 1]); }
 
-    /** Block latency in seconds at (emb, heads, qk, v, mlp); real-valued dims allowed. */
+    /** The fixed parts (patch embedding, tokens, final norm, heads) at embedding width emb. */
+    public double fixed(double emb) {
+        if (data.fixedByEmbS() == null) return data.fixedS();
+        return Math.max(0, interpolate(new int[][] {axes[0]}, data.fixedByEmbS(), new double[] {emb}));
+    }
+
+    /** True when the table holds the fused grid (blocks with qk == v predicted from fused timings). */
+    public boolean hasFusedGrid() { return data.fusedValuesS() != null; }
+
+    /** Block latency in seconds at (emb, heads, qk, v, mlp); real-valued dims allowed; never negative. */
     public double block(double emb, double heads, double qk, double v, double mlp) {
-        double[] x = {emb, heads, qk, v, mlp};
-        int[] lo = new int[5];
-        double[] t = new double[5];
-        for (int i = 0; i < 5; i++) {
+        double s = data.fusedValuesS() != null && qk == v
+                ? interpolate(fusedAxes, data.fusedValuesS(), new double[] {emb, heads, qk, mlp})
+                : interpolate(axes, data.valuesS(), new double[] {emb, heads, qk, v, mlp});
+        return Math.max(0, s);
+    }
+
+    /** Multilinear interpolation (edge-cell extrapolation) of row-major values over the given axes. */
+    static double interpolate(int[][] axes, double[] values, double[] x) {
+        int d = axes.length;
+        int[] lo = new int[d], strides = new int[d];
+        double[] t = new double[d];
+        int stride = 1;
+        for (int i = d - 1; i >= 0; i--) { strides[i] = stride; stride *= axes[i].length; }
+        for (int i = 0; i < d; i++) {
             int[] a = axes[i];
-            if (a.length == 1) { lo[i] = 0; t[i] = 0; continue; }
+            if (a.length == 1) continue;
             int j = Arrays.binarySearch(a, (int) Math.floor(x[i]));
             if (j < 0) j = -j - 2;
             j = Math.max(0, Math.min(a.length - 2, j));
@@ -95,25 +163,56 @@ public final class LatencyTable {
             t[i] = (x[i] - a[j]) / (double) (a[j + 1] - a[j]);
         }
         double sum = 0;
-        for (int corner = 0; corner < 32; corner++) {
+        for (int corner = 0; corner < (1 << d); corner++) {
             double w = 1;
             int idx = 0;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < d; i++) {
                 int bit = (corner >> i) & 1;
                 if (axes[i].length == 1) { if (bit == 1) { w = 0; break; } continue; }
                 w *= bit == 1 ? t[i] : 1 - t[i];
                 idx += (lo[i] + bit) * strides[i];
             }
-            if (w != 0) sum += w * data.valuesS()[idx];
+            if (w != 0) sum += w * values[idx];
         }
         return sum;
     }
 
+    /**
+     * The grid steps along which the measured latency falls by more than {@code tol} (relative) although one axis
+     * grows: a block with more units should not be faster, so these are measurement noise (or a kernel switch).
+     */
+    public java.util.List<String> monotonicityViolations(double tol) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        violations(axes, data.valuesS(), AXES, tol, "", out);
+        if (data.fusedValuesS() != null) violations(fusedAxes, data.fusedValuesS(), new String[] {"emb", "heads", "qkv", "mlp"}, tol, "fused ", out);
+        return out;
+    }
+
+    private static void violations(int[][] axes, double[] vals, String[] names, double tol, String what, java.util.List<String> out) {
+        int d = axes.length;
+        int[] strides = new int[d];
+        int stride = 1;
+        for (int i = d - 1; i >= 0; i--) { strides[i] = stride; stride *= axes[i].length; }
+        for (int idx = 0; idx < vals.length; idx++)
+            for (int i = 0; i < d; i++) {
+                int pos = (idx / strides[i]) % axes[i].length;
+                if (pos + 1 >= axes[i].length) continue;
+                double a = vals[idx], b = vals[idx + strides[i]];
+                if (b < a * (1 - tol)) {
+                    StringBuilder at = new StringBuilder();
+                    for (int k = 0; k < d; k++)
+                        if (k != i) at.append(at.isEmpty() ? "" : ", ").append(names[k]).append(' ').append(axes[k][(idx / strides[k]) % axes[k].length]);
+                    out.add(String.format(java.util.Locale.ROOT, "%s%s %d -> %d: %.4g -> %.4g s (at %s)", what, names[i],
+                            axes[i][pos], axes[i][pos + 1], a, b, at));
+                }
+            }
+    }
+
     public double block(int emb, BlockSpec b) { return block(emb, b.heads(), b.qkDim(), b.vDim(), b.mlpDim()); }
 
-    /** Predicted latency of a whole model: sum over blocks plus the fixed parts. */
+    /** Predicted latency of a whole model: sum over blocks plus the fixed parts at its EMB. */
     public double model(VitConfig cfg) {
-        double s = data.fixedS();
+        double s = fixed(cfg.embedDim());
         for (BlockSpec b : cfg.blocks()) s += block(cfg.embedDim(), b);
         return s;
     }

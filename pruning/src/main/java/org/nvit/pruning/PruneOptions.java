@@ -14,10 +14,19 @@ import java.util.Map;
  * @param latencyReg  the user factor on the calibrated eta (0 = importance only)
  * @param maxSteps    upper bound on pruning steps
  * @param groupSizes  per kind; null = {@link UnitKind} defaults
+ * @param eta         an absolute latency coefficient (seconds of table latency to importance units, the paper's
+ *                    5e-4 is one), or null to calibrate it at the first step (the default; see {@link GlobalRanking})
  */
 public record PruneOptions(double targetRatio, int interval, int perStep, double latencyReg, double klCoeff, double klTau,
                            int maxSteps, double lr, double weightDecay, String importance, Map<UnitKind, Integer> groupSizes,
-                           long seed) {
+                           long seed, Double eta) {
+    /** With eta calibrated at the first pruning step (the default). */
+    public PruneOptions(double targetRatio, int interval, int perStep, double latencyReg, double klCoeff, double klTau,
+                        int maxSteps, double lr, double weightDecay, String importance, Map<UnitKind, Integer> groupSizes,
+                        long seed) {
+        this(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed, null);
+    }
+
     public PruneOptions {
         if (!(targetRatio > 0 && targetRatio <= 1)) throw new IllegalArgumentException("--target-latency must be in (0, 1] (a fraction of the original latency), got " + targetRatio);
         if (interval < 1) throw new IllegalArgumentException("--interval must be >= 1 (got " + interval + ")");
@@ -28,21 +37,23 @@ public record PruneOptions(double targetRatio, int interval, int perStep, double
         if (maxSteps < 1) throw new IllegalArgumentException("--max-steps must be >= 1 (got " + maxSteps + ")");
         if (!(lr >= 0)) throw new IllegalArgumentException("--lr must be >= 0 (got " + lr + ")");
         Importance.byName(importance);
+        if (eta != null && (!(eta >= 0) || Double.isInfinite(eta)))
+            throw new IllegalArgumentException("--eta must be a finite number >= 0 (got " + eta + ")");
     }
 
     public static PruneOptions defaults(double targetRatio) {
         return new PruneOptions(targetRatio, 100, 2, 1.0, 10.0, 3.0, 1219, 1e-4, 0.05, "taylor", null, 0);
     }
 
-    public PruneOptions withTarget(double t) { return new PruneOptions(t, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
+    public PruneOptions withTarget(double t) { return new PruneOptions(t, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed, eta); }
 
-    public PruneOptions withInterval(int n) { return new PruneOptions(targetRatio, n, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
+    public PruneOptions withInterval(int n) { return new PruneOptions(targetRatio, n, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed, eta); }
 
-    public PruneOptions withMaxSteps(int n) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, n, lr, weightDecay, importance, groupSizes, seed); }
+    public PruneOptions withMaxSteps(int n) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, n, lr, weightDecay, importance, groupSizes, seed, eta); }
 
-    public PruneOptions withGroupSizes(Map<UnitKind, Integer> g) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, g, seed); }
+    public PruneOptions withGroupSizes(Map<UnitKind, Integer> g) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance, g, seed, eta); }
 
-    public PruneOptions withKl(double coeff) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, coeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed); }
+    public PruneOptions withKl(double coeff) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, coeff, klTau, maxSteps, lr, weightDecay, importance, groupSizes, seed, eta); }
 
-    public PruneOptions withLr(double l) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, l, weightDecay, importance, groupSizes, seed); }
+    public PruneOptions withLr(double l) { return new PruneOptions(targetRatio, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, l, weightDecay, importance, groupSizes, seed, eta); }
 }

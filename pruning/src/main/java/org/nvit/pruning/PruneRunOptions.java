@@ -35,6 +35,9 @@ public final class PruneRunOptions {
     public int perStep = 2;
     @Option(names = "--latency-reg", description = "Factor on the calibrated latency coefficient eta; 0 = importance only (default: ${DEFAULT-VALUE}).")
     public double latencyReg = 1.0;
+    @Option(names = "--eta", description = "An absolute latency coefficient (table seconds to importance units; the paper's "
+            + "code uses 5e-4 with its V100 table) instead of the one calibrated at the first step from --latency-reg.")
+    public Double eta;
     @Option(names = "--kl-coeff", description = "Weight of KL(teacher || student); 0 = no teacher (default: ${DEFAULT-VALUE}).")
     public double klCoeff = 10;
     @Option(names = "--kl-tau", description = "KL temperature (default: ${DEFAULT-VALUE}).")
@@ -71,7 +74,7 @@ public final class PruneRunOptions {
     /** NViT's schedule of these options. */
     public PruneOptions schedule() {
         return new PruneOptions(target, interval, perStep, latencyReg, klCoeff, klTau, maxSteps, lr, weightDecay, importance,
-                parseGroupSizes(groupSizes), seed);
+                parseGroupSizes(groupSizes), seed, eta);
     }
 
     /** Checks ranges; each message names the flag. */

@@ -44,6 +44,7 @@ public final class PruneSchedule implements TrainStep.Hook {
         this.masks = new PruningMasks(new Structure(model));
         this.importance = Importance.byName(options.importance());
         this.ranking = new GlobalRanking(table, options.groupSizes(), options.perStep(), options.latencyReg());
+        if (options.eta() != null) ranking.withEta(options.eta()); // the paper's absolute constant, not calibrated
         this.original = table.model(model.config());
         this.target = options.targetRatio() * original;
         steps.add(new StepRecord(0, 0, original, masks.currentConfig(), Double.NaN, 0));

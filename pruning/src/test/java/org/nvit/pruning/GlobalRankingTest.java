@@ -100,4 +100,12 @@ class GlobalRankingTest {
         r.select(m, s);
         assertEquals(0.5 * imp / lat, r.eta(), 1e-9 * r.eta());
     }
+
+    @Test void theFloorKeepsTheRemainderGroupWhenGroupsDoNotDivideALayer() {
+        GlobalRanking r = new GlobalRanking(PruneScheduleTest.table(), null, 2, 1.0);
+        VitConfig c = new VitConfig(8, 4, 1, 3, 20, false, 1e-6, null, java.util.List.of(new BlockSpec(3, 12, 8, 40)));
+        VitConfig f = r.floorConfig(c);
+        assertEquals(4, f.embedDim());                           // 20 = 16 + 4: the 16 lowest go, 4 stay
+        assertEquals(new BlockSpec(1, 4, 8, 8), f.blocks().get(0)); // heads 3 -> 1 (g 2), qk 12 -> 4, v 8 stays, mlp 40 -> 8
+    }
 }

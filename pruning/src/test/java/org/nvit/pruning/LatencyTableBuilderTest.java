@@ -32,15 +32,41 @@ class LatencyTableBuilderTest {
         for (double v : t.data().valuesS()) assertTrue(v > 0);
         assertTrue(t.fixedSeconds() > 0, "the fixed parts are timed directly, not left as a clamped difference");
         t.checkCovers(c);
+        // both kernels of the attention projections are timed: every point separate, the qk == v points fused too
+        assertTrue(t.hasFusedGrid());
+        assertEquals(g.fusedSize(), t.data().fusedValuesS().length);
+        assertEquals(g.emb().length, t.data().fixedByEmbS().length);
+        assertNotNull(t.data().spread());
+        assertEquals(1, t.data().spread().repeats());
         Path f = dir.resolve("lut.json");
         t.save(f);
         LatencyTable back = LatencyTable.load(f);
         assertEquals(t.block(16, c.blocks().get(0)), back.block(16, c.blocks().get(0)), 0);
+        assertEquals(t.model(c), back.model(c), 0);
         var samples = b.check(back, c, 2, 1, null);
         assertEquals(2, samples.size());
         for (var s : samples) {
             assertTrue(s.predicted() > 0 && s.measured() > 0);
             assertTrue(Double.isFinite(s.relError()));
         }
+    }
+
+    @Test void theSpreadOfRepeatsIsTheInterquartileRangeOverTheMedian() {
+        assertEquals(0, LatencyTableBuilder.spread(new double[] {1, 1, 1, 1, 1}), 0);
+        assertEquals(0.5, LatencyTableBuilder.spread(new double[] {1, 1.5, 2, 2.5, 3}), 1e-12); // (2.5 - 1.5) / 2
+        assertEquals(0, LatencyTableBuilder.spread(new double[] {5, 9}), 0);              // too few to say
+    }
+
+    @Test void aTableThatGetsFasterAsADimensionGrowsIsUnreliable() {
+        LatencyTable ok = LatencyTableBuilder.multiplyAdds(VitConfig.uniform(8, 4, 1, 3, 16, 2, new BlockSpec(2, 4, 4, 16), false));
+        LatencyTableBuilder b = new LatencyTableBuilder(Backends.cpu(), 2, 0, 1);
+        assertTrue(b.reliability(ok).isEmpty(), b.reliability(ok).toString());
+        double[] v = ok.data().valuesS().clone();
+        v[0] = 100 * v[v.length - 1]; // a cold first point, 100x off
+        LatencyTable bad = new LatencyTable(new LatencyTable.Data("nvit-lut-2", "t", "cpu", "t", "now", 1, ok.data().tokens(), "t",
+                ok.data().grid(), v, 0));
+        var why = b.reliability(bad);
+        assertEquals(1, why.size(), why.toString());
+        assertTrue(why.get(0).contains("faster as a dimension grows") && why.get(0).contains("emb 8 -> 16"), why.get(0));
     }
 }

@@ -78,4 +78,38 @@ class LatencyTableTest {
         assertThrows(IllegalArgumentException.class, () -> LatencyTable.load(f));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> LatencyTable.load(dir.resolve("missing.json")));
     }
+
+    @Test void fusedBlocksArePredictedFromTheFusedGridAndOthersFromTheSeparateOne() {
+        LatencyTable base = table(10);
+        LatencyTable.Grid g = base.data().grid();
+        int[] qkv = g.qkv();
+        assertArrayEquals(new int[] {8, 16, 32}, qkv);
+        double[] fused = new double[(int) g.fusedSize()];
+        int i = 0;
+        for (int e : EMB) for (int h : H) for (int q : qkv) for (int m : MLP) fused[i++] = 0.5 * f(e, h, q, q, m);
+        LatencyTable t = new LatencyTable(new LatencyTable.Data("nvit-lut-2", "test", "cpu", "test", "now", 4, 10, "t", g,
+                base.data().valuesS(), 0.5, fused, null, null));
+        assertEquals(0.5 * f(64, 2, 16, 16, 256), t.block(64, 2, 16, 16, 256), 1e-15); // qk == v, a point of the fused grid only
+        assertEquals(f(64, 2, 8, 16, 256), t.block(64, 2, 8, 16, 256), 1e-15);          // qk != v: separate
+        assertEquals(0.5 * f(64, 2, 32, 32, 512), t.block(64, 2, 32, 32, 512), 1e-15);
+        // between fused points the fused grid interpolates, never blending in separate timings
+        assertEquals(0.5 * (0.5 * f(64, 2, 16, 16, 256) + 0.5 * f(64, 2, 32, 32, 256)), t.block(64, 2, 24, 24, 256), 1e-15);
+    }
+
+    @Test void theFixedPartShrinksWithTheEmbeddingAndPredictionsAreNeverNegative() {
+        LatencyTable base = table(10);
+        LatencyTable t = new LatencyTable(new LatencyTable.Data("nvit-lut-2", "test", "cpu", "test", "now", 4, 10, "t",
+                base.data().grid(), base.data().valuesS(), 0.3, null, new double[] {0.01, 0.2, 0.3}, null));
+        assertEquals(0.3, t.fixedSeconds(), 0);
+        assertEquals(0.105, t.fixed(40), 1e-15);  // halfway between EMB 16 and 64
+        assertEquals(0.01, t.fixed(16), 1e-15);
+        assertEquals(0, t.fixed(1), 0);            // extrapolated below the grid: clamped at 0, not negative
+        // a steep first cell extrapolated far below the grid would go negative: clamped
+        double[] v = base.data().valuesS().clone();
+        LatencyTable steep = new LatencyTable(new LatencyTable.Data("nvit-lut-2", "test", "cpu", "test", "now", 4, 10, "t",
+                base.data().grid(), v, 0));
+        double slope = (steep.block(64, 2, 8, 8, 16) - steep.block(16, 2, 8, 8, 16)) / 48;
+        assertTrue(steep.block(16, 2, 8, 8, 16) - 1016 * slope < 0, "the test needs an extrapolation that goes negative");
+        assertEquals(0, steep.block(-1000, 2, 8, 8, 16), 0);
+    }
 }

@@ -22,9 +22,16 @@ public final class Attention {
     private final double scale;
 
     public Attention(Params p, String name, int dim, BlockSpec spec, double scale) {
+        this(p, name, dim, spec, scale, fusedLayout(spec));
+    }
+
+    /** With the layout chosen: fused needs qk == v (the latency table times both layouts at such dims). */
+    public Attention(Params p, String name, int dim, BlockSpec spec, double scale, boolean fused) {
+        if (fused && spec.qkDim() != spec.vDim())
+            throw new IllegalArgumentException("a fused qkv projection needs qk == v, got " + spec);
         this.spec = spec;
         this.scale = scale;
-        if (spec.qkDim() == spec.vDim()) {
+        if (fused) {
             qkv = new Linear(p, name + ".qkv", dim, 2 * spec.qkWidth() + spec.vWidth());
             q = k = v = null;
         } else {

@@ -14,8 +14,14 @@ public final class Block {
     public final Mlp mlp;
 
     public Block(Params p, String name, int dim, BlockSpec spec, double scale, double eps, ChannelMask embedMask) {
+        this(p, name, dim, spec, scale, eps, embedMask, spec.qkDim() == spec.vDim());
+    }
+
+    /** With the attention's projection layout chosen (fused needs qk == v). */
+    public Block(Params p, String name, int dim, BlockSpec spec, double scale, double eps, ChannelMask embedMask,
+                 boolean fusedAttention) {
         norm1 = new LayerNorm(p, name + ".norm1", dim, eps, embedMask);
-        attn = new Attention(p, name + ".attn", dim, spec, scale);
+        attn = new Attention(p, name + ".attn", dim, spec, scale, fusedAttention);
         norm2 = new LayerNorm(p, name + ".norm2", dim, eps, embedMask);
         mlp = new Mlp(p, name + ".mlp", dim, spec.mlpDim());
     }
