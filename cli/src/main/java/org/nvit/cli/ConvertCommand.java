@@ -44,8 +44,8 @@ public final class ConvertCommand implements Callable<Integer> {
         OutputFiles.check(in, out);
         WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
         OutputFiles.write(out, () -> {
-            if (pth) PthWriter.write(out, m.config(), m.stateDict());
-            else WeightFiles.export(out, m.config(), m.stateDict());
+            if (pth) PthWriter.write(out, m.config(), m.stateDict(), m.carriedMetadata());
+            else WeightFiles.export(out, m.config(), m.stateDict(), m.carriedMetadata());
         });
         spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d parameters, depth %d, embed %d%s%n", out,
                 m.stateDict().size(), StateDicts.parameterCount(m.stateDict()), m.config().depth(), m.config().embedDim(),

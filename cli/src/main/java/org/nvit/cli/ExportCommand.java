@@ -47,8 +47,8 @@ public final class ExportCommand implements Callable<Integer> {
         WeightFiles.Loaded m = WeightFiles.load(checkpoint, Models.parseHeads(heads));
         VitConfig c = m.config();
         OutputFiles.write(output, () -> {
-            if (f.equals("onnx")) OnnxExport.write(output, c, m.stateDict());
-            else PthWriter.write(output, c, m.stateDict());
+            if (f.equals("onnx")) OnnxExport.write(output, c, m.stateDict(), m.carriedMetadata());
+            else PthWriter.write(output, c, m.stateDict(), m.carriedMetadata());
         });
         PrintWriter out = spec.commandLine().getOut();
         String kind = f.equals("onnx")
