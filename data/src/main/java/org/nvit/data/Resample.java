@@ -14,40 +14,62 @@ public final class Resample {
         return crop(src, 0, 0, src.width(), src.height(), outH, outW, f);
     }
 
-    /** Resamples the box [x0, x0+w) x [y0, y0+h) of src (pixel units, may be fractional) to outH x outW. */
+    /**
+     * Resamples the box [x0, x0+w) x [y0, y0+h) of src (pixel units, may be fractional) to outH x outW. The vertical
+     * pass runs first over the columns the box needs, then the horizontal pass over outH rows only, on the transposed
+     * intermediate: both passes are then sums of whole contiguous rows scaled by one weight, the loop the JIT
+     * vectorises.
+     */
     public static Image crop(Image src, double x0, double y0, double w, double h, int outH, int outW, Interpolation f) {
         if (w <= 0 || h <= 0 || outH < 1 || outW < 1) throw new IllegalArgumentException("empty crop or output");
         Taps tx = taps(src.width(), x0, w, outW, f);
         Taps ty = taps(src.height(), y0, h, outH, f);
         int c = src.channels(), H = src.height(), W = src.width();
         float[] in = src.data();
-        // horizontal pass over the rows the vertical pass reads
-        int rowLo = ty.minIndex(), rowHi = ty.maxIndex();
-        int rows = rowHi - rowLo + 1;
-        float[] tmp = new float[c * rows * outW];
-        for (int ch = 0; ch < c; ch++)
-            for (int y = rowLo; y <= rowHi; y++) {
-                int inRow = (ch * H + y) * W, outRow = (ch * rows + y - rowLo) * outW;
-                for (int x = 0; x < outW; x++) {
-                    int s = tx.start[x], n = tx.count[x], wo = x * tx.stride;
-                    float acc = 0;
-                    for (int k = 0; k < n; k++) acc += tx.w[wo + k] * in[inRow + s + k];
-                    tmp[outRow + x] = acc;
-                }
-            }
-        float[] out = new float[c * outH * outW];
+        int colLo = tx.minIndex(), cols = tx.maxIndex() - colLo + 1;
+        float[] tmp = new float[c * outH * cols];
         for (int ch = 0; ch < c; ch++)
             for (int y = 0; y < outH; y++) {
-                int s = ty.start[y] - rowLo, n = ty.count[y], wo = y * ty.stride, o = (ch * outH + y) * outW;
+                int s = ty.start[y], n = ty.count[y], wo = y * ty.stride, o = (ch * outH + y) * cols;
                 for (int k = 0; k < n; k++) {
                     float wk = ty.w[wo + k];
-                    int t = (ch * rows + s + k) * outW;
-                    for (int x = 0; x < outW; x++) out[o + x] += wk * tmp[t + x];
+                    int r = (ch * H + s + k) * W + colLo;
+                    for (int x = 0; x < cols; x++) tmp[o + x] += wk * in[r + x];
                 }
-                for (int x = 0; x < outW; x++) out[o + x] = Math.min(1f, Math.max(0f, out[o + x]));
             }
+        // the horizontal pass as a vertical one over the transposed rows: output columns become contiguous runs
+        float[] tt = transpose(tmp, c, outH, cols);
+        float[] ot = new float[c * outW * outH];
+        for (int ch = 0; ch < c; ch++)
+            for (int x = 0; x < outW; x++) {
+                int s = tx.start[x] - colLo, n = tx.count[x], wo = x * tx.stride, o = (ch * outW + x) * outH;
+                for (int k = 0; k < n; k++) {
+                    float wk = tx.w[wo + k];
+                    int r = (ch * cols + s + k) * outH;
+                    for (int y = 0; y < outH; y++) ot[o + y] += wk * tt[r + y];
+                }
+            }
+        float[] out = transpose(ot, c, outW, outH);
+        for (int i = 0; i < out.length; i++) out[i] = clamp(out[i]);
         return new Image(c, outH, outW, out);
     }
+
+    /** Each of the c planes rows x cols of a, transposed to cols x rows. */
+    private static float[] transpose(float[] a, int c, int rows, int cols) {
+        float[] t = new float[a.length];
+        final int B = 16;
+        for (int ch = 0; ch < c; ch++) {
+            int base = ch * rows * cols;
+            for (int r0 = 0; r0 < rows; r0 += B)
+                for (int c0 = 0; c0 < cols; c0 += B)
+                    for (int r = r0, re = Math.min(rows, r0 + B); r < re; r++)
+                        for (int q = c0, ce = Math.min(cols, c0 + B); q < ce; q++)
+                            t[base + q * rows + r] = a[base + r * cols + q];
+        }
+        return t;
+    }
+
+    private static float clamp(float v) { return Math.min(1f, Math.max(0f, v)); }
 
     /** Per output coordinate: the first input index, the tap count and the normalised weights. */
     private record Taps(int[] start, int[] count, float[] w, int stride) {
