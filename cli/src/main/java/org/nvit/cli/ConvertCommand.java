@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * (timm key layout, config in metadata) or a PyTorch {@code .pth} checkpoint ({@code {'model': state dict,
  * 'nvit_config': config JSON}}, which {@code torch.load} reads).
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Convert a timm/DeiT/NViT checkpoint (.pth or .safetensors) to nvit safetensors or a PyTorch .pth "
                 + "(timm names, config included); OUT's extension picks the format.")
 public final class ConvertCommand implements Callable<Integer> {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  * stored in the model file (else the data set's defaults), each field overridable.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Evaluate a checkpoint: top-1, top-5 (in %), loss; with the model file's preprocessing unless overridden.")
+        description = "Evaluate a checkpoint: top-1, top-5 (in %%), loss; with the model file's preprocessing unless overridden.")
 public final class EvalCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     @Spec CommandSpec spec;
@@ -41,9 +41,9 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Data source: fashion-mnist[:DIR], cifar10:DIR, imagefolder:DIR (DIR/val/<class>/*) or synthetic[:N].")
     String data;
     @Option(names = {"--batch-size", "-b"}, defaultValue = "256", description = "Images per forward pass.") int batchSize;
-    @Option(names = {"--workers", "-j"}, description = "Data loading threads (default: one per core, ${DEFAULT-VALUE} here).")
+    @Option(names = {"--workers", "-j"}, description = "Data loading threads (default: one per core).")
     int workers = LoaderDefaults.workers();
-    @Option(names = "--json", description = "Print only one JSON object on standard output (top1 and top5 in %); the human line goes to standard error.")
+    @Option(names = "--json", description = "Print only one JSON object on standard output (top1 and top5 in %%); the human line goes to standard error.")
     boolean json;
     @Mixin PreprocessOptions preprocessing;
     @Mixin DeviceOptions devices;

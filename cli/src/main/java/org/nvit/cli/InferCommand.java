@@ -69,7 +69,7 @@ public final class InferCommand implements Callable<Integer> {
     @Option(names = "--class-map", paramLabel = "FILE",
             description = "Class names, one per line in class order (default: the names stored in the model file, if any).")
     Path classMap;
-    @Option(names = {"--workers", "-j"}, description = "Image decoding threads (default: one per core, ${DEFAULT-VALUE} here).")
+    @Option(names = {"--workers", "-j"}, description = "Image decoding threads (default: one per core).")
     int workers = LoaderDefaults.workers();
     @Mixin PreprocessOptions preprocessing;
     @Mixin DeviceOptions devices;

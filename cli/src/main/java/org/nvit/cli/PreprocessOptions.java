@@ -22,10 +22,10 @@ final class PreprocessOptions {
     @Option(names = "--interpolation", paramLabel = "bilinear|bicubic",
             description = "Resize filter (default: the model file's, else the data set's: bicubic for image folders).")
     String interpolation;
-    @Option(names = "--mean", split = ",", paramLabel = "M[,M...]",
+    @Option(names = "--mean", split = ",", paramLabel = "M",
             description = "Normalisation mean per channel, or one for all (default: the model file's, else the data set's).")
     float[] mean;
-    @Option(names = "--std", split = ",", paramLabel = "S[,S...]",
+    @Option(names = "--std", split = ",", paramLabel = "S",
             description = "Normalisation std per channel, or one for all (default: the model file's, else the data set's).")
     float[] std;
 
