@@ -72,7 +72,7 @@ public final class LutCommand implements Runnable {
             List<String> unreliable = b.reliability(t);
             if (!unreliable.isEmpty() && !acceptNoisy)
                 throw new IllegalArgumentException("the table is unreliable, not written: " + String.join("; ", unreliable)
-                        + ". Measure again on a quieter machine, with more --repeats or a larger --batch, or keep it with --accept-noisy");
+                        + ". Measure again on a quieter machine, with more --repeats or a larger --batch-size, or keep it with --accept-noisy");
             for (String u : unreliable) o.println("warning: " + u);
             t.save(out);
             o.printf(Locale.ROOT, "wrote %s: %d points (%d fused) in %.1f s, repeat spread median %.1f%% (worst %.1f%%); full model "
