@@ -11,7 +11,8 @@ import java.util.stream.Stream;
 /**
  * Unlabelled images for inference: the files given, and the .jpg/.jpeg/.png files in the folders given (their
  * sub-folders too), in that order, each folder's files sorted by path. Each has a display name: a file given by
- * itself keeps the path as given, a folder's files their path relative to the folder. Decoded like an
+ * itself keeps the path as given, a folder's files their path relative to the folder (the full path where two
+ * inputs would give the same name). Decoded like an
  * {@link ImageFolder}'s images (RGB, or grey for 1-channel models); every label is 0.
  */
 public final class ImageFiles implements Dataset {
@@ -53,6 +54,10 @@ public final class ImageFiles implements Dataset {
             }
         }
         if (files.isEmpty()) throw new DataException("no input images; give image files or folders of them");
+        // two inputs can give the same name (a/x.jpg and b/x.jpg given as folders a and b): those keep their full path
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (String n : names) seen.merge(n, 1, Integer::sum);
+        for (int i = 0; i < names.size(); i++) if (seen.get(names.get(i)) > 1) names.set(i, files.get(i).toString());
         return new ImageFiles(List.copyOf(files), List.copyOf(names), channels, nominalSize);
     }
 
