@@ -88,7 +88,7 @@ final class TurboJpeg {
         boolean ok = false;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(Math.max(1, jpeg.length));
-            MemorySegment.copy(jpeg, 0, src, ValueLayout.JAVA_BYTE, 0, jpeg.length);
+            src.copyFrom(MemorySegment.ofArray(jpeg));   // (MemorySegment.copy builds a message string per call)
             MemorySegment dims = arena.allocate(ValueLayout.JAVA_INT, 4);
             int rc = (int) HEADER.invokeExact(h, src, (long) jpeg.length, dims, dims.asSlice(4), dims.asSlice(8), dims.asSlice(12));
             if (rc != 0) throw corrupt(file, h);
@@ -107,7 +107,7 @@ final class TurboJpeg {
                     channels == 1 ? TJPF_GRAY : TJPF_RGB, TJFLAG_LIMITSCANS);
             if (rc != 0 && !acceptableWarning(h)) throw corrupt(file, h);
             byte[] out = new byte[(int) bytes];
-            MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+            MemorySegment.ofArray(out).copyFrom(dst);
             ok = true;
             return new Pixels(w, ht, channels, out);
         } catch (DataException e) {
