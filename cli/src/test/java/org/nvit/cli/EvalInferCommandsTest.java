@@ -166,6 +166,23 @@ class EvalInferCommandsTest {
         assertTrue(Files.readString(single).lines().toList().get(1).startsWith(png + ","), Files.readString(single));
     }
 
+    @Test void withoutLibjpegTurboTheJdkDecodesAndTheReasonIsSaidOnce() throws Exception {
+        Path m = model("m.safetensors", true), imgs = dir.resolve("jpegs");
+        for (int i = 0; i < 5; i++) image(imgs.resolve(i + ".jpg"), 30 + i, 20, i);
+        List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Dnvit.turbojpeg=libnvit-absent.so.0",
+                "-cp", System.getProperty("java.class.path"), "org.nvit.cli.Nvit", "infer", "--checkpoint", m.toString(),
+                "--input", imgs.toString(), "--workers", "2", "--batch-size", "2"));
+        Process p = new ProcessBuilder(cmd).start();
+        String out = new String(p.getInputStream().readAllBytes()), err = new String(p.getErrorStream().readAllBytes());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err);
+        assertEquals(6, out.strip().lines().count(), out);
+        long notes = err.lines().filter(l -> l.contains("decoding JPEG with the JDK's decoder")).count();
+        assertEquals(1, notes, err);
+        assertTrue(err.contains("libnvit-absent.so.0") && err.contains("apt-get install libturbojpeg0"), err);
+    }
+
     @Test void inferRefusesBadInputInOneLineAndWritesNothing() throws Exception {
         Path m = model("m.safetensors", false), imgs = dir.resolve("imgs");
         image(imgs.resolve("ok.jpg"), 20, 20, 1);

@@ -53,7 +53,7 @@ public final class ImageDecoder {
             case "auto" -> {
                 if (TurboJpeg.available()) return true;
                 if (FALLBACK_SAID.compareAndSet(false, true))
-                    System.err.println("nvit: note: decoding JPEG with the JDK's decoder, about 3x slower: " + TurboJpeg.LIBRARY
+                    System.err.println("nvit: note: decoding JPEG with the JDK's decoder, about 4x slower: " + TurboJpeg.LIBRARY
                             + " is not usable (" + TurboJpeg.unavailableReason() + "); on Debian: apt-get install libturbojpeg0");
                 return false;
             }

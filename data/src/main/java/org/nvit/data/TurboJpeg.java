@@ -12,14 +12,16 @@ import java.nio.file.Path;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * JPEG decoding through libjpeg-turbo's TurboJPEG 2.x C API ({@value #LIBRARY}, Debian's {@code libturbojpeg0}),
+ * JPEG decoding through libjpeg-turbo's TurboJPEG 2.x C API ({@code libturbojpeg.so.0}, Debian's {@code libturbojpeg0};
+ * {@code -Dnvit.turbojpeg=PATH} names another copy),
  * called through {@code java.lang.foreign}: {@code tjInitDecompress}, {@code tjDecompressHeader3},
  * {@code tjDecompress2} (default flags: the accurate integer DCT and fancy upsampling, as PIL decodes), {@code
  * tjGetErrorStr2}, {@code tjGetErrorCode}, {@code tjDestroy}. Decompressor handles are not thread-safe: each call
  * borrows one from a pool (one per concurrent caller, kept for the life of the process).
  */
 final class TurboJpeg {
-    static final String LIBRARY = "libturbojpeg.so.0";
+    /** The library's name or path: Debian's soname, or -Dnvit.turbojpeg=PATH for one installed elsewhere. */
+    static final String LIBRARY = System.getProperty("nvit.turbojpeg", "libturbojpeg.so.0");
     // turbojpeg.h: enum TJPF { TJPF_RGB = 0, TJPF_BGR, TJPF_RGBX, TJPF_BGRX, TJPF_XBGR, TJPF_XRGB, TJPF_GRAY, ... }
     private static final int TJPF_RGB = 0, TJPF_GRAY = 6;
     // enum TJCS { TJCS_RGB = 0, TJCS_YCbCr, TJCS_GRAY, TJCS_CMYK, TJCS_YCCK }
