@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
  * distilled models also {@code logits_cls} and {@code logits_dist}) go to another safetensors file.
  */
 @Command(name = "infer", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Top-k classes of images (files or folders) as CSV or JSON, as timm's inference.py writes them;",
-                "or the logits of a tensor 'images' [B, C, H, W] in a safetensors file, written to another."})
+        description = "Top-k classes of image files or folders as CSV or JSON (as timm's inference.py), or the logits of a"
+                + " tensor 'images' [B, C, H, W] in a safetensors file.")
 public final class InferCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--checkpoint", required = true,
