@@ -19,18 +19,19 @@ import picocli.CommandLine.Option;
  * median rate, 2*m*n*k*batch / time, and the rate per CPU-second of the process. With --json the last line is one JSON
  * object for scripts.
  */
-@Command(name = "gemm", mixinStandardHelpOptions = true, description = "Time a (batched) fp32 GEMM; prints GFLOP/s.")
+@Command(name = "gemm", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Time a (batched) fp32 GEMM; prints GFLOP/s.")
 public final class BenchGemmCommand implements Callable<Integer> {
-    @Option(names = "--m", defaultValue = "1024", description = "Rows of C (default: ${DEFAULT-VALUE}).") int m;
-    @Option(names = "--n", defaultValue = "1024", description = "Columns of C (default: ${DEFAULT-VALUE}).") int n;
-    @Option(names = "--k", defaultValue = "1024", description = "Depth (default: ${DEFAULT-VALUE}).") int k;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = "--m", defaultValue = "1024", description = "Rows of C.") int m;
+    @Option(names = "--n", defaultValue = "1024", description = "Columns of C.") int n;
+    @Option(names = "--k", defaultValue = "1024", description = "Depth.") int k;
     @Option(names = "--trans-a", description = "A is stored k x m.") boolean transA;
     @Option(names = "--trans-b", description = "B is stored n x k.") boolean transB;
-    @Option(names = "--batch", defaultValue = "1", description = "Independent products (default: ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (default: ${DEFAULT-VALUE}).") int warmup;
-    @Option(names = "--repeats", defaultValue = "20", description = "Timed runs (default: ${DEFAULT-VALUE}).") int repeats;
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or reference (default: ${DEFAULT-VALUE}).") String backend;
-    @Option(names = "--json", description = "End with one JSON line.") boolean json;
+    @Option(names = "--batch", defaultValue = "1", description = "Independent products.") int batch;
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first.") int warmup;
+    @Option(names = "--repeats", defaultValue = "20", description = "Timed runs.") int repeats;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or reference.") String backend;
+    @Option(names = "--json", description = "Print only one JSON object on standard output (the human line goes to standard error).") boolean json;
 
     @Override public Integer call() {
         if (m < 1 || n < 1 || k < 1 || batch < 1)
@@ -69,15 +70,18 @@ public final class BenchGemmCommand implements Callable<Integer> {
         int threads = be instanceof CpuBackend ? CpuPool.threads() : 1;
         // CPU time shows the kernel's own efficiency when other processes compete for the cores (wall time does not)
         double perCpu = cpuMean > 0 ? flop / (cpuMean * 1e6) : Double.NaN;
-        System.out.printf(Locale.ROOT, "gemm %s%s m=%d n=%d k=%d batch=%d on %s (%d threads): median %.3f ms = %.1f GFLOP/s"
+        java.io.PrintWriter human = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: standard output holds the JSON alone
+        human.printf(Locale.ROOT, "gemm %s%s m=%d n=%d k=%d batch=%d on %s (%d threads): median %.3f ms = %.1f GFLOP/s"
                         + " (best %.1f); %.1f GFLOP per CPU-second%n", transA ? "T" : "N", transB ? "T" : "N", m, n, k,
                 batch, be.name(), threads, median, gflops, best, perCpu);
         if (json)
-            System.out.printf(Locale.ROOT, "{\"m\":%d,\"n\":%d,\"k\":%d,\"batch\":%d,\"trans_a\":%b,\"trans_b\":%b,"
+            spec.commandLine().getOut().printf(Locale.ROOT, "{\"m\":%d,\"n\":%d,\"k\":%d,\"batch\":%d,\"trans_a\":%b,\"trans_b\":%b,"
                             + "\"backend\":\"%s\",\"threads\":%d,\"median_ms\":%.4f,\"gflops\":%.2f,\"best_gflops\":%.2f,"
                             + "\"cpu_ms\":%.4f,\"gflops_per_cpu\":%.2f}%n",
                     m, n, k, batch, transA, transB, be.name(), threads, median, gflops, best, cpuMean,
                     Double.isNaN(perCpu) ? 0 : perCpu);
+        human.flush();
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

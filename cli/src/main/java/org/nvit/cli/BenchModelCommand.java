@@ -31,10 +31,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nvit bench model}: images/s of a model's inference or training step (median after warm-up). */
-@Command(name = "model", mixinStandardHelpOptions = true,
+@Command(name = "model", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Model throughput: images/s of inference, of a training step (forward + backward + AdamW) or of a"
                 + " pruning step (the training step with the teacher's KL, masks and saliency, the ranking amortised).")
 public final class BenchModelCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     static final class Arch {
         @Option(names = "--model", description = "preset name, e.g. deit_tiny_patch16_224") String model;
@@ -44,26 +45,27 @@ public final class BenchModelCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1") Arch arch;
     @Option(names = "--heads", description = "head counts for a --checkpoint without config (N or a,b,c...)") String heads;
-    @Option(names = "--batch", defaultValue = "32", description = "images per step (default ${DEFAULT-VALUE})") int batch;
-    @Option(names = "--mode", defaultValue = "infer", description = "infer, train or prune (default ${DEFAULT-VALUE}; prune also"
+    @Option(names = {"--batch-size", "-b", "--batch"}, defaultValue = "32", description = "images per step") int batch;
+    @Option(names = "--mode", defaultValue = "infer", description = "infer, train or prune (prune also"
             + " times the train step of the same model and prints the ratio)") String mode;
     @Option(names = "--interval", defaultValue = "100", description = "prune: batches between pruning steps, over which the"
-            + " ranking is amortised (default ${DEFAULT-VALUE})") int interval;
+            + " ranking is amortised") int interval;
     @Option(names = "--kl-coeff", defaultValue = "10", description = "prune: weight of the teacher's KL term, 0 = no teacher"
-            + " forward (default ${DEFAULT-VALUE})") double klCoeff;
+            + " forward") double klCoeff;
     @Option(names = "--lut", description = "prune: a latency table for the ranking (default: one proportional to the"
             + " multiply-adds)") Path lut;
     @Option(names = "--warmup", description = "untimed steps first (default: until the steps stop getting faster, at least"
             + " 10 s and at most 120 s: a cold JVM runs Vector API code many times slower until the JIT has compiled it)") Integer warmup;
-    @Option(names = "--repeats", defaultValue = "5", description = "timed steps (default ${DEFAULT-VALUE})") int repeats;
-    @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
+    @Option(names = "--repeats", defaultValue = "5", description = "timed steps") int repeats;
+    @Option(names = "--json", description = "print only one JSON object on standard output (the human lines go to standard error)") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
     @Option(names = "--profile", description = "also print the time per backend op over the timed steps") boolean profile;
     @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
+        java.io.PrintWriter human = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: standard output holds the JSON alone
         if (batch < 1 || repeats < 1 || (warmup != null && warmup < 0))
-            throw new IllegalArgumentException("--batch and --repeats must be >= 1 and --warmup >= 0");
+            throw new IllegalArgumentException("--batch-size and --repeats must be >= 1 and --warmup >= 0");
         if (!java.util.Set.of("infer", "train", "prune").contains(mode))
             throw new IllegalArgumentException("--mode must be infer, train or prune, not '" + mode + "'");
         if (interval < 1) throw new IllegalArgumentException("--interval must be >= 1");
@@ -135,7 +137,7 @@ public final class BenchModelCommand implements Callable<Integer> {
                 schedule.pruneStep();
             }, 3);
             double ranking = Math.max(0, rank[0] - median);
-            System.out.printf(Locale.ROOT, "pruning step: %.1f ms per batch; ranking %.1f ms every %d batches; train step %.1f ms%s%n",
+            human.printf(Locale.ROOT, "pruning step: %.1f ms per batch; ranking %.1f ms every %d batches; train step %.1f ms%s%n",
                     median * 1e3, ranking * 1e3, interval, trainMedian * 1e3, klCoeff > 0
                             ? String.format(Locale.ROOT, ", %.1f ms with the teacher's forward", distilMedian * 1e3) : "");
             median += ranking / interval;
@@ -144,25 +146,27 @@ public final class BenchModelCommand implements Callable<Integer> {
         double gflops = ips * ModelStats.flops(cfg) * (train ? 3 : 1) / 1e9;
         // On a shared machine wall time depends on the load; CPU seconds per step show the work itself.
         double cpuSecsPerImage = medianCpu / batch;
-        System.out.printf(Locale.ROOT, "%s (%s) %s batch %d on %s: %.2f images/s (median %.1f ms of %d, %.1f GFLOP/s;"
+        human.printf(Locale.ROOT, "%s (%s) %s batch %d on %s: %.2f images/s (median %.1f ms of %d, %.1f GFLOP/s;"
                         + " %.1f ms CPU per image)%n",
                 name, ModelStats.summary(cfg), mode, batch, backend, ips, median * 1e3, repeats, gflops, cpuSecsPerImage * 1e3);
         if (schedule != null)
-            System.out.printf(Locale.ROOT, "prune / train images/s in this run: %.3f (train %.2f images/s)%s%n",
+            human.printf(Locale.ROOT, "prune / train images/s in this run: %.3f (train %.2f images/s)%s%n",
                     trainMedian / median, batch / trainMedian, klCoeff > 0 ? String.format(Locale.ROOT,
                             "; against training with the same teacher: %.3f (%.2f images/s)", distilMedian / median,
                             batch / distilMedian) : "");
         if (profiler != null) {
             Backends.register(profiler.target());
-            System.out.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
-            profiler.report().forEach(System.out::println);
+            human.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
+            profiler.report().forEach(human::println);
         }
         if (json)
-            System.out.printf(Locale.ROOT, "{\"model\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"backend\":\"%s\",\"images_per_s\":%.3f,"
+            spec.commandLine().getOut().printf(Locale.ROOT, "{\"model\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"backend\":\"%s\",\"images_per_s\":%.3f,"
                     + "\"median_ms\":%.3f,\"gflops\":%.2f,\"cpu_ms_per_image\":%.3f,\"repeats\":%d%s}%n", name.replace("\"", ""),
                     mode, batch, backend.replace("\"", ""), ips, median * 1e3, gflops, cpuSecsPerImage * 1e3, repeats,
                     schedule == null ? "" : String.format(Locale.ROOT, ",\"train_images_per_s\":%.3f,\"distill_images_per_s\":%s",
                             batch / trainMedian, Double.isNaN(distilMedian) ? "null" : String.format(Locale.ROOT, "%.3f", batch / distilMedian)));
+        human.flush();
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * (timm key layout, config in metadata) or a PyTorch {@code .pth} checkpoint ({@code {'model': state dict,
  * 'nvit_config': config JSON}}, which {@code torch.load} reads).
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Convert a timm/DeiT/NViT checkpoint (.pth or .safetensors) to nvit safetensors or a PyTorch .pth "
                 + "(timm names, config included); OUT's extension picks the format.")
 public final class ConvertCommand implements Callable<Integer> {
@@ -44,8 +44,8 @@ public final class ConvertCommand implements Callable<Integer> {
         OutputFiles.check(in, out);
         WeightFiles.Loaded m = WeightFiles.load(in, Models.parseHeads(heads));
         OutputFiles.write(out, () -> {
-            if (pth) PthWriter.write(out, m.config(), m.stateDict());
-            else WeightFiles.export(out, m.config(), m.stateDict());
+            if (pth) PthWriter.write(out, m.config(), m.stateDict(), m.carriedMetadata());
+            else WeightFiles.export(out, m.config(), m.stateDict(), m.carriedMetadata());
         });
         spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d parameters, depth %d, embed %d%s%n", out,
                 m.stateDict().size(), StateDicts.parameterCount(m.stateDict()), m.config().depth(), m.config().embedDim(),

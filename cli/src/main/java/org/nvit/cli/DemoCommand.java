@@ -32,19 +32,19 @@ import picocli.CommandLine.Spec;
  * pruned model with distillation from the dense one, and evaluate it. Each stage prints the command that does the
  * same by hand and keeps its outputs in its own folder.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "The whole pipeline on Fashion-MNIST: train dense, build a latency table, prune to half latency, fine-tune, report.")
 public final class DemoCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
-    @Option(names = "--output", defaultValue = "runs/demo", description = "Output folder (default: ${DEFAULT-VALUE}).") Path output;
-    @Option(names = "--data", defaultValue = "fashion-mnist", description = "Data source (default: ${DEFAULT-VALUE}).") String data;
-    @Option(names = "--model", defaultValue = "vit_fmnist_patch7", description = "Preset (default: ${DEFAULT-VALUE}).") String model;
+    @Option(names = "--output", defaultValue = "runs/demo", description = "Output folder.") Path output;
+    @Option(names = "--data", defaultValue = "fashion-mnist", description = "Data source.") String data;
+    @Option(names = "--model", defaultValue = "vit_fmnist_patch7", description = "Preset.") String model;
     @Option(names = "--epochs", description = "Dense training epochs (default: the data set's recipe, as nvit train: 16 for Fashion-MNIST).") Integer epochs;
-    @Option(names = "--finetune-epochs", defaultValue = "2", description = "Fine-tuning epochs of the pruned model (default: ${DEFAULT-VALUE}).") int finetuneEpochs;
-    @Option(names = "--target-latency", defaultValue = "0.5", description = "Fraction of the dense table latency (default: ${DEFAULT-VALUE}).") double target;
-    @Option(names = "--interval", defaultValue = "20", description = "Batches between pruning steps (default: ${DEFAULT-VALUE}).") int interval;
-    @Option(names = "--lut-batch", defaultValue = "512", description = "Batch at which the latency table is measured (default: ${DEFAULT-VALUE}; at small batches these small models are dominated by per-op overheads and half their latency is out of reach).") int lutBatch;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of every stage (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--finetune-epochs", defaultValue = "2", description = "Fine-tuning epochs of the pruned model.") int finetuneEpochs;
+    @Option(names = "--target-latency", defaultValue = "0.5", description = "Fraction of the dense table latency.") double target;
+    @Option(names = "--interval", defaultValue = "20", description = "Batches between pruning steps.") int interval;
+    @Option(names = "--lut-batch", defaultValue = "512", description = "Batch at which the latency table is measured (at small batches these small models are dominated by per-op overheads and half their latency is out of reach).") int lutBatch;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of every stage.") long seed;
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         Path denseModel = dense.resolve("model.safetensors");
         stage(out, "2/5 measure a quick latency table on this machine", "lut build --checkpoint " + denseModel
-                + " --grid quick --batch " + lutBatch + " --repeats 9 --out " + lut);
+                + " --grid quick --batch-size " + lutBatch + " --repeats 9 --output " + lut);
         VitConfig cfg = WeightFiles.load(denseModel, java.util.List.of()).config();
         LatencyTableBuilder builder = new LatencyTableBuilder(Backends.cpu(), lutBatch, 2, 9);
         LatencyTable table = builder.build(cfg, LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK),

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * like (input {@code images} [batch, C, H, W] float32, already normalised; output {@code logits}). {@code pth}: a
  * {@code torch.save}-format checkpoint ({@code {'model': state dict, 'nvit_config': JSON}}).
  */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Export a checkpoint as ONNX (opset 17, for deployment) or as a PyTorch .pth checkpoint.")
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -47,8 +47,8 @@ public final class ExportCommand implements Callable<Integer> {
         WeightFiles.Loaded m = WeightFiles.load(checkpoint, Models.parseHeads(heads));
         VitConfig c = m.config();
         OutputFiles.write(output, () -> {
-            if (f.equals("onnx")) OnnxExport.write(output, c, m.stateDict());
-            else PthWriter.write(output, c, m.stateDict());
+            if (f.equals("onnx")) OnnxExport.write(output, c, m.stateDict(), m.carriedMetadata());
+            else PthWriter.write(output, c, m.stateDict(), m.carriedMetadata());
         });
         PrintWriter out = spec.commandLine().getOut();
         String kind = f.equals("onnx")

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nvit lut build|check}: NViT's latency lookup table, measured on this machine's backend. */
-@Command(name = "lut", mixinStandardHelpOptions = true, description = "Latency lookup tables for latency-aware pruning.",
+@Command(name = "lut", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Latency lookup tables for latency-aware pruning.",
         subcommands = {LutCommand.Build.class, LutCommand.Check.class, LutCommand.Predict.class, LutCommand.Import.class})
 public final class LutCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -35,27 +35,27 @@ public final class LutCommand implements Runnable {
     }
 
 
-    @Command(name = "build", mixinStandardHelpOptions = true,
+    @Command(name = "build", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Measure one block's forward time over a grid of (EMB, heads, QK, V, MLP) and write the table.")
     static final class Build implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--model", description = "preset name (default vit_fmnist_patch7)") String model;
         @Option(names = "--config", description = "model config JSON") Path config;
         @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
-        @Option(names = "--batch", defaultValue = "64", description = "images per forward (default ${DEFAULT-VALUE})") int batch;
+        @Option(names = {"--batch-size", "-b", "--batch"}, defaultValue = "64", description = "images per forward") int batch;
         @Mixin DeviceOptions devices;
         @Option(names = "--grid", defaultValue = "default", description = "default (NViT's shape scaled to the model) or quick") String grid;
-        @Option(names = "--warmup", defaultValue = "2", description = "untimed runs per point (default ${DEFAULT-VALUE})") int warmup;
-        @Option(names = "--repeats", defaultValue = "5", description = "timed runs per point; the median is kept (default ${DEFAULT-VALUE})") int repeats;
-        @Option(names = "--out", required = true, description = "output JSON") Path out;
+        @Option(names = "--warmup", defaultValue = "2", description = "untimed runs per point") int warmup;
+        @Option(names = "--repeats", defaultValue = "5", description = "timed runs per point; the median is kept") int repeats;
+        @Option(names = {"--output", "-o", "--out"}, required = true, description = "output JSON (written atomically)") Path out;
         @Option(names = "--max-spread", defaultValue = "0.10", description = "a point whose repeats scatter by more than this"
-                + " ((q3 - q1) / median) is measured again; a table with such points left is refused (default ${DEFAULT-VALUE})")
+                + " ((q3 - q1) / median) is measured again; a table with such points left is refused")
         double maxSpread;
         @Option(names = "--accept-noisy", description = "write the table even when it fails the reliability checks (saying why)")
         boolean acceptNoisy;
 
         @Override public Integer call() throws Exception {
-            OutputGuard.check("--out", out, OutputGuard.input("--config", config), OutputGuard.input("--checkpoint", checkpoint));
+            OutputGuard.check("--output", out, OutputGuard.input("--config", config), OutputGuard.input("--checkpoint", checkpoint));
             VitConfig cfg = modelConfig(model, config, checkpoint);
             LatencyTableBuilder.GridKind kind = switch (grid.toLowerCase(Locale.ROOT)) {
                 case "default" -> LatencyTableBuilder.GridKind.DEFAULT;
@@ -72,7 +72,7 @@ public final class LutCommand implements Runnable {
             List<String> unreliable = b.reliability(t);
             if (!unreliable.isEmpty() && !acceptNoisy)
                 throw new IllegalArgumentException("the table is unreliable, not written: " + String.join("; ", unreliable)
-                        + ". Measure again on a quieter machine, with more --repeats or a larger --batch, or keep it with --accept-noisy");
+                        + ". Measure again on a quieter machine, with more --repeats or a larger --batch-size, or keep it with --accept-noisy");
             for (String u : unreliable) o.println("warning: " + u);
             t.save(out);
             o.printf(Locale.ROOT, "wrote %s: %d points (%d fused) in %.1f s, repeat spread median %.1f%% (worst %.1f%%); full model "
@@ -84,20 +84,20 @@ public final class LutCommand implements Runnable {
         }
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(name = "check", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Compare the table's prediction with measured latency of random ragged models inside its grid.")
     static final class Check implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--lut", required = true, description = "table JSON") Path lut;
-        @Option(names = "--samples", defaultValue = "5", description = "random models (default ${DEFAULT-VALUE})") int samples;
+        @Option(names = "--samples", defaultValue = "5", description = "random models") int samples;
         @Option(names = "--model", description = "preset giving depth and image shape (default: the table's model)") String model;
         @Option(names = "--config", description = "model config JSON giving depth and image shape") Path config;
         @Mixin DeviceOptions devices;
         @Option(names = "--checkpoint", description = "weight file giving depth and image shape") Path checkpoint;
-        @Option(names = "--repeats", defaultValue = "5", description = "timed runs per model (default ${DEFAULT-VALUE})") int repeats;
-        @Option(names = "--seed", defaultValue = "1", description = "seed of the random models (default ${DEFAULT-VALUE})") long seed;
-        @Option(names = "--json", description = "print one JSON object as the last line: each model's predicted and measured"
-                + " latency, the mean and the worst relative error") boolean json;
+        @Option(names = "--repeats", defaultValue = "5", description = "timed runs per model") int repeats;
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the random models") long seed;
+        @Option(names = "--json", description = "print only one JSON object on standard output (the human lines go to standard error):"
+                + " each model's predicted and measured latency, the mean and the worst relative error") boolean json;
 
         @Override public Integer call() throws Exception {
             if (samples < 1) throw new IllegalArgumentException("--samples must be >= 1");
@@ -114,7 +114,7 @@ public final class LutCommand implements Runnable {
             }
             if (base.numTokens() != t.data().tokens())
                 throw new IllegalArgumentException("the model has " + base.numTokens() + " tokens but the table was measured at " + t.data().tokens());
-            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter o = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: stdout is the JSON
             var b = new LatencyTableBuilder(devices.backend(), t.data().batch(), 2, repeats);
             var res = b.check(t, base, samples, seed, line -> { o.println(line); o.flush(); });
             double mean = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).average().orElse(0);
@@ -137,7 +137,8 @@ public final class LutCommand implements Runnable {
                 root.put("worst_rel_error", worst);
                 root.put("batch", t.data().batch());
                 root.put("backend", devices.backend().name());
-                o.println(JSON.writeValueAsString(root));
+                spec.commandLine().getOut().println(JSON.writeValueAsString(root));
+                spec.commandLine().getOut().flush();
             }
             o.flush();
             return 0;
@@ -146,17 +147,17 @@ public final class LutCommand implements Runnable {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    @Command(name = "import", mixinStandardHelpOptions = true,
+    @Command(name = "import", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Convert the official NViT table (latency_head.json: one DeiT-B block on a V100 at batch 256) into ours.")
     static final class Import implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--nvit", required = true, description = "the official table, d[\"EMB_e\"][\"QK_{H}_{qk}\"][\"V_v\"][\"MLP_m\"] in seconds") Path in;
-        @Option(names = "--tokens", defaultValue = "198", description = "tokens per image it was measured at (default ${DEFAULT-VALUE}: DeiT-B distilled at 224)") int tokens;
-        @Option(names = "--batch", defaultValue = "256", description = "its batch (default ${DEFAULT-VALUE})") int batch;
-        @Option(names = "--out", required = true, description = "output JSON") Path out;
+        @Option(names = "--tokens", defaultValue = "198", description = "tokens per image it was measured at (198: DeiT-B distilled at 224)") int tokens;
+        @Option(names = {"--batch-size", "--batch"}, defaultValue = "256", description = "its batch size") int batch;
+        @Option(names = {"--output", "-o", "--out"}, required = true, description = "output JSON (written atomically)") Path out;
 
         @Override public Integer call() throws Exception {
-            OutputGuard.check("--out", out, OutputGuard.input("--nvit", in));
+            OutputGuard.check("--output", out, OutputGuard.input("--nvit", in));
             LatencyTable t = org.nvit.pruning.NvitTableImport.read(in, tokens, batch);
             t.save(out);
             var g = t.data().grid();
@@ -169,7 +170,7 @@ public final class LutCommand implements Runnable {
         }
     }
 
-    @Command(name = "predict", mixinStandardHelpOptions = true,
+    @Command(name = "predict", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "The table's latency of one model (a checkpoint, config or preset), and with --measure the clock's.")
     static final class Predict implements Callable<Integer> {
         @Spec CommandSpec spec;
@@ -178,9 +179,9 @@ public final class LutCommand implements Runnable {
         @Option(names = "--config", description = "model config JSON") Path config;
         @Option(names = "--checkpoint", description = "weight file whose config to use") Path checkpoint;
         @Option(names = "--measure", description = "also time the model's forward at the table's batch on this backend") boolean measure;
-        @Option(names = "--repeats", defaultValue = "9", description = "timed runs with --measure (default ${DEFAULT-VALUE})") int repeats;
+        @Option(names = "--repeats", defaultValue = "9", description = "timed runs with --measure") int repeats;
         @Mixin DeviceOptions devices;
-        @Option(names = "--json", description = "print one JSON object as the last line") boolean json;
+        @Option(names = "--json", description = "print only one JSON object on standard output (the human line goes to standard error)") boolean json;
 
         @Override public Integer call() throws Exception {
             LatencyTable t = LatencyTable.load(lut);
@@ -192,7 +193,7 @@ public final class LutCommand implements Runnable {
                 b.warmUp(cfg, 5);
                 measured = b.measureModel(cfg);
             }
-            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter o = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: stdout is the JSON
             o.printf(Locale.ROOT, "predicted %.4g s per batch of %d%s%n", predicted, t.data().batch(), measure
                     ? String.format(Locale.ROOT, "; measured %.4g s (%+.1f%%)", measured, 100 * (predicted - measured) / measured) : "");
             if (json) {
@@ -200,7 +201,8 @@ public final class LutCommand implements Runnable {
                 n.put("predicted_s", predicted);
                 if (measure) n.put("measured_s", measured);
                 n.put("batch", t.data().batch());
-                o.println(JSON.writeValueAsString(n));
+                spec.commandLine().getOut().println(JSON.writeValueAsString(n));
+                spec.commandLine().getOut().flush();
             }
             o.flush();
             return 0;

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
                 "3:out of memory or thread stack", "70:internal error (a bug: please report it)"},
         subcommands = {TrainCommand.class, EvalCommand.class, InferCommand.class, InfoCommand.class, ConvertCommand.class,
                 ExportCommand.class, LutCommand.class, PruneCommand.class, DemoCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Nvit implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -21,6 +21,14 @@ public final class Nvit implements Runnable {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "On failure, also print the stack trace (as the environment variable NVIT_DEBUG does).")
     boolean debug;
+
+    /**
+     * The CPU pool's size. CpuPool reads -Dnvit.threads once, when its class loads, which happens only when a command
+     * first computes: the property is set after parsing and before any command runs ({@link #execute}).
+     */
+    @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
+            description = "Threads of the CPU compute pool (default: one per core, or -Dnvit.threads from NVIT_JAVA_OPTS).")
+    Integer threads;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
@@ -40,10 +48,25 @@ public final class Nvit implements Runnable {
         UserErrors errors = new UserErrors();
         cl.setExecutionExceptionHandler(errors);
         cl.setParameterExceptionHandler(errors);
+        cl.setExecutionStrategy(pr -> {
+            applyThreads(pr);
+            return new CommandLine.RunLast().execute(pr);
+        });
         try {
             return cl.execute(args);
         } catch (Error e) {
             return UserErrors.report(e, cl, cl.getParseResult());
         }
+    }
+
+    /** --threads N (at any level of the command line) becomes -Dnvit.threads=N before anything computes. */
+    static void applyThreads(CommandLine.ParseResult pr) {
+        Integer n = null;
+        for (CommandLine.ParseResult r = pr; r != null; r = r.subcommand())
+            if (r.hasMatchedOption("--threads")) n = r.matchedOptionValue("--threads", null);
+        if (n == null) return;
+        if (n < 1 || n > 4096)
+            throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), "--threads must be in 1..4096, got " + n);
+        System.setProperty("nvit.threads", Integer.toString(n));
     }
 }

@@ -113,7 +113,7 @@ class CliFailuresTest {
         assertTrue(sub.err().contains("did you mean info") && sub.err().contains("see 'nvit --help'"), sub.err());
         Result missing = run(new Nvit(), "infer", "--checkpoint", "a.pth");
         assertEquals(1, missing.errLines().size(), missing.err());
-        assertTrue(missing.err().contains("Missing required options"), missing.err());
+        assertTrue(missing.err().contains("Missing required option"), missing.err());
     }
 
     @Test void aBinaryConfigFileIsNamedNotDecoded() throws Exception {

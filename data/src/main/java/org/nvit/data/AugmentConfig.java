@@ -124,6 +124,27 @@ public record AugmentConfig(
         return b.build();
     }
 
+    /** The eval half of this config (size, crop fraction, interpolation, normalisation), as stored in model files. */
+    public Preprocess preprocess() { return new Preprocess(imageSize, evalCropFraction, interpolation, mean, std); }
+
+    /**
+     * A copy whose eval transform follows {@code p} (its image size, crop fraction, interpolation, mean and std; the
+     * train-only fields are kept).
+     */
+    public AugmentConfig withPreprocess(Preprocess p) {
+        if (p.channels() != channels())
+            throw new DataException("the preprocessing has " + p.channels() + " channel(s) of mean/std but the images have "
+                    + channels());
+        Builder b = builder();
+        b.imageSize = p.imageSize();
+        b.crop = p.cropPct();
+        b.interp = p.interpolation();
+        b.mean = p.mean();
+        b.std = p.std();
+        if (b.pad >= b.imageSize) b.pad = 0;
+        return b.build();
+    }
+
     /** A copy with RandomResizedCrop on or off. */
     public AugmentConfig withRandomResizedCrop(boolean on) { Builder b = builder(); b.rrc = on; return b.build(); }
 

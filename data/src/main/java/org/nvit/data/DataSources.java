@@ -9,7 +9,8 @@ import java.util.Map;
  *   <li>{@code fashion-mnist} or {@code fashion-mnist:DIR}: the four IDX files; the folder defaults to
  *       {@code $NVIT_FASHION_MNIST} or {@value FashionMnist#DEFAULT_DIR};</li>
  *   <li>{@code cifar10:DIR}: the CIFAR-10 binary batches;</li>
- *   <li>{@code imagefolder:DIR}: {@code DIR/train/<class>/*} and {@code DIR/val/<class>/*}, decoded lazily;</li>
+ *   <li>{@code imagefolder:DIR}, or {@code DIR} alone: {@code DIR/train/<class>/*} and {@code DIR/val/<class>/*},
+ *       decoded lazily;</li>
  *   <li>{@code synthetic} or {@code synthetic:N}: N (default 10000) random train images of the model's shape, and
  *       N/10 val images.</li>
  * </ul>
@@ -69,7 +70,13 @@ public final class DataSources {
                 java.util.Arrays.fill(std, (float) Math.sqrt(1.0 / 12));
                 return new DataSource("synthetic", train, val, mean, std);
             }
-            default -> throw new DataException("unknown data set '" + kind + "' in --data " + spec + "; use " + USAGE);
+            default -> {
+                // a folder by itself is an image folder (DeiT's --data-path DIR)
+                if (java.nio.file.Files.isDirectory(Path.of(s)))
+                    return ImageFolder.open(Path.of(s), imageSize, channels == 1 ? 1 : 3);
+                throw new DataException("unknown data set '" + kind + "' in --data " + spec + "; use " + USAGE
+                        + " (or an image folder's path)");
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.nvit.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,12 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Images in {@code DIR/<split>/<class>/*.jpg|jpeg|png}, classes sorted by folder name (the torchvision ImageFolder
- * convention). Only the file list is read up front; each image is decoded with javax.imageio when {@link #get} is
- * called (on the loader's worker threads) at its own size, as 3 channels (RGB; grey images are replicated), or as
+ * convention). Only the file list is read up front; each image is decoded by {@link ImageDecoder} (JPEG through
+ * libjpeg-turbo where it is installed, else javax.imageio) when {@link #get} is called (on the loader's worker
+ * threads) at its own size, as 3 channels (RGB; grey images are replicated), or as
  * 1 channel for a model that takes grey images (PIL's {@code convert('L')} luma: 0.299 R + 0.587 G + 0.114 B), so a
  * Fashion-MNIST model can be fine-tuned on a folder of photos.
  */
@@ -112,27 +111,7 @@ public final class ImageFolder implements Dataset {
         return new Image(1, rgb.height(), rgb.width(), g);
     }
 
-    static Image decode(Path file) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new DataException("cannot decode image " + file + ": " + e.getMessage() + " (corrupt file?)", e);
-        }
-        if (img == null) throw new DataException("cannot decode image " + file + ": not a format javax.imageio reads");
-        int h = img.getHeight(), w = img.getWidth();
-        if ((long) h * w > 64L << 20) throw new DataException("image " + file + " is too large (" + w + "x" + h + ")");
-        int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
-        float[] f = new float[3 * h * w];
-        int plane = h * w;
-        for (int k = 0; k < plane; k++) {
-            int p = rgb[k];
-            f[k] = ((p >> 16) & 0xFF) * (1f / 255f);
-            f[plane + k] = ((p >> 8) & 0xFF) * (1f / 255f);
-            f[2 * plane + k] = (p & 0xFF) * (1f / 255f);
-        }
-        return new Image(3, h, w, f);
-    }
+    static Image decode(Path file) { return ImageDecoder.decode(file); }
 
     @Override public String toString() { return "ImageFolder(" + root + ", " + size() + " images)"; }
 }

@@ -9,7 +9,8 @@ import java.util.Locale;
  * count: wall-clock images/s and images per process CPU-second (the steadier figure on a shared machine), median of
  * {@code --repeat} epochs after a JIT warm-up (6 CPU-seconds or 10 epochs). Usage: {@code PipelineBench [--data SPEC] [--image-size N]
  * [--channels C] [--batch B] [--batches N] [--workers 1,2] [--repeat R] [--aug OVERRIDES]}; defaults: fashion-mnist,
- * the data set's native size, 1 channel (synthetic only), batch 128, one epoch, workers 1,2, repeat 3.
+ * the data set's native size, 1 channel (synthetic only), batch 128, one epoch, workers 1,2, repeat 3. {@code --eval}
+ * measures the eval pipeline (resize, centre crop, normalise) over the val split instead.
  */
 public final class PipelineBench {
     private PipelineBench() {}
@@ -17,6 +18,7 @@ public final class PipelineBench {
     public static void main(String[] args) {
         String spec = "fashion-mnist", aug = "", workers = "1,2";
         int size = 0, channels = 1, batch = 128, batches = 0, repeat = 3;
+        boolean eval = false;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -28,6 +30,7 @@ public final class PipelineBench {
                 case "--workers" -> workers = v;
                 case "--repeat" -> repeat = Integer.parseInt(v);
                 case "--aug" -> aug = v;
+                case "--eval" -> { eval = true; i--; }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
             i++;
@@ -41,14 +44,14 @@ public final class PipelineBench {
         AugmentConfig cfg = AugmentConfig.defaultsFor(src, size).withOverrides(aug);
         System.out.println(cfg);
         // warm-up: let the JIT compile every transform path; counted in CPU time, which the machine's load does not skew
-        try (DataLoader dl = DataLoader.train(src.train(), cfg, batch, 42, 1)) {
+        try (DataLoader dl = loader(src, cfg, batch, 1, eval)) {
             int n = batches > 0 ? Math.min(batches, dl.batchesPerEpoch()) : dl.batchesPerEpoch();
             long c0 = cpuNanos();
             for (int e = 100; cpuNanos() - c0 < 6_000_000_000L && e < 110; e++) run(dl, e, n);
         }
         for (String w : workers.split(",")) {
             int nw = Integer.parseInt(w.strip());
-            try (DataLoader dl = DataLoader.train(src.train(), cfg, batch, 42, nw)) {
+            try (DataLoader dl = loader(src, cfg, batch, nw, eval)) {
                 int n = batches > 0 ? Math.min(batches, dl.batchesPerEpoch()) : dl.batchesPerEpoch();
                 double[] wall = new double[repeat], perCpu = new double[repeat];
                 for (int r = 0; r < repeat; r++) {
@@ -59,12 +62,17 @@ public final class PipelineBench {
                 }
                 Arrays.sort(wall);
                 Arrays.sort(perCpu);
-                System.out.printf(Locale.ROOT, "workers %d: %d batches of %d, median of %d: %.0f images/s wall, "
-                                + "%.0f images per CPU-second (runs %s; load average %.1f)%n", nw, n, batch, repeat,
+                System.out.printf(Locale.ROOT, "%s workers %d: %d batches of %d, median of %d: %.0f images/s wall, "
+                                + "%.0f images per CPU-second (runs %s; load average %.1f)%n", eval ? "eval" : "train", nw, n, batch, repeat,
                         wall[repeat / 2], perCpu[repeat / 2], fmt(wall),
                         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             }
         }
+    }
+
+    /** The train pipeline over the train split, or the eval pipeline (resize, centre crop, normalise) over the val split. */
+    private static DataLoader loader(DataSource src, AugmentConfig cfg, int batch, int workers, boolean eval) {
+        return eval ? DataLoader.eval(src.val(), cfg, batch, workers) : DataLoader.train(src.train(), cfg, batch, 42, workers);
     }
 
     private static long run(DataLoader dl, int epoch, int n) {

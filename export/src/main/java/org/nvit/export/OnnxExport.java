@@ -62,7 +62,21 @@ public final class OnnxExport {
 
     /** Writes the model to {@code out} through a temporary file, so a failure leaves no partial file behind. */
     public static void write(Path out, VitConfig cfg, Map<String, Tensor> stateDict) throws IOException {
-        ModelProto m = model(cfg, stateDict);
+        write(out, cfg, stateDict, Map.of());
+    }
+
+    /**
+     * The same with more metadata entries beside the config (the model file's {@code nvit.preprocess} and
+     * {@code nvit.classes}, so that a runtime knows how to prepare the images and name the classes).
+     */
+    public static void write(Path out, VitConfig cfg, Map<String, Tensor> stateDict, Map<String, String> metadata)
+            throws IOException {
+        ModelProto.Builder b = model(cfg, stateDict).toBuilder();
+        metadata.forEach((k, v) -> {
+            if (k.equals(WeightFiles.CONFIG_KEY)) throw new IllegalArgumentException("the config is written already");
+            b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v));
+        });
+        ModelProto m = b.build();
         AtomicFiles.writeStream(out, m::writeTo);
     }
 

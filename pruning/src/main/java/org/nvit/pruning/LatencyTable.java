@@ -222,7 +222,7 @@ public final class LatencyTable {
      * dims. The message names what differs and how to rebuild.
      */
     public void checkCovers(VitConfig cfg) {
-        String fix = " (rebuild it with: nvit lut build --config <model> --out lut.json)";
+        String fix = " (rebuild it with: nvit lut build --config <model> --output lut.json)";
         if (data.tokens() != cfg.numTokens())
             throw new IllegalArgumentException("latency table was measured at " + data.tokens() + " tokens but the model has "
                     + cfg.numTokens() + fix);
@@ -247,7 +247,7 @@ public final class LatencyTable {
     }
 
     public static LatencyTable load(Path file) throws IOException {
-        if (!Files.exists(file)) throw new NoSuchFileException(file + " (build one with: nvit lut build --out " + file + ")");
+        if (!Files.exists(file)) throw new NoSuchFileException(file + " (build one with: nvit lut build --output " + file + ")");
         Data d;
         try {
             d = JSON.readValue(org.nvit.weights.InputFiles.readText(file, "a latency table (JSON)", 64L << 20), Data.class);

@@ -42,7 +42,7 @@ public final class LatencyTableBuilder {
     public record Timing(double median, double spread) {}
 
     public LatencyTableBuilder(Backend backend, int batch, int warmup, int repeats) {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1 (got " + batch + ")");
+        if (batch < 1) throw new IllegalArgumentException("--batch-size must be >= 1 (got " + batch + ")");
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1");
         this.backend = backend;
         this.batch = batch;

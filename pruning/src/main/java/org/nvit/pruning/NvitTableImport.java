@@ -26,7 +26,7 @@ public final class NvitTableImport {
     private static final int MAX_POINTS = 10_000_000;
 
     public static LatencyTable read(Path file, int tokens, int batch) throws IOException {
-        if (tokens < 1 || batch < 1) throw new IllegalArgumentException("--tokens and --batch must be >= 1");
+        if (tokens < 1 || batch < 1) throw new IllegalArgumentException("--tokens and --batch-size must be >= 1");
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(InputFiles.readText(file, "NViT's latency_head.json", 256L << 20));

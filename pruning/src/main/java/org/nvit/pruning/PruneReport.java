@@ -1,5 +1,6 @@
 package org.nvit.pruning;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -43,16 +44,41 @@ public final class PruneReport {
         AtomicFiles.writeString(file, dimsCsv(steps));
     }
 
+    /** The original's series: grey, wide dashes, squares, drawn a little left of each block. */
+    static final Color ORIGINAL = new Color(120, 120, 120);
+    /** The pruned model's: blue, thin solid line, circles, a little right: equal dims stay two visible series. */
+    static final Color PRUNED = new Color(31, 119, 180);
+    private static final double DODGE = 0.08;
+
     /** Per-block dims before and after: heads, QK, V, MLP (NViT's Fig. 4 view), EMB in the titles. */
     public static void writeDimsPng(Path file, VitConfig before, VitConfig after) throws IOException {
+        AtomicFiles.writeStream(file, out -> javax.imageio.ImageIO.write(dimsImage(before, after), "png", out));
+    }
+
+    private static void style(XYSeries s, org.knowm.xchart.style.markers.Marker m, BasicStroke line, Color c) {
+        s.setMarker(m);
+        s.setLineStyle(line);
+        s.setLineColor(c);
+        s.setMarkerColor(c);
+    }
+
+    static BufferedImage dimsImage(VitConfig before, VitConfig after) {
         String[] names = {"heads", "QK per head", "V per head", "MLP"};
         BufferedImage[] imgs = new BufferedImage[4];
-        double[] x = new double[before.depth()];
-        for (int i = 0; i < x.length; i++) x[i] = i;
+        double[] xo = new double[before.depth()], xp = new double[before.depth()];
+        for (int i = 0; i < xo.length; i++) {
+            xo[i] = i - DODGE;
+            xp[i] = i + DODGE;
+        }
         for (int k = 0; k < 4; k++) {
             XYChart c = chart(names[k] + " (EMB " + before.embedDim() + " -> " + after.embedDim() + ")", "block", names[k]);
-            add(c, "original", x, dims(before, k));
-            add(c, "pruned", x, dims(after, k));
+            c.getStyler().setMarkerSize(9);
+            XYSeries o = c.addSeries("original", xo, dims(before, k));
+            // wide dashes under a thin line: where the two lines coincide the grey dashes still border the blue one
+            style(o, SeriesMarkers.SQUARE, new BasicStroke(6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                    new float[] {8f, 6f}, 0f), ORIGINAL);
+            XYSeries p = c.addSeries("pruned", xp, dims(after, k));
+            style(p, SeriesMarkers.CIRCLE, new BasicStroke(2f), PRUNED);
             imgs[k] = BitmapEncoder.getBufferedImage(c);
         }
         int w = imgs[0].getWidth(), h = imgs[0].getHeight();
@@ -60,7 +86,7 @@ public final class PruneReport {
         var g = all.createGraphics();
         for (int k = 0; k < 4; k++) g.drawImage(imgs[k], (k % 2) * w, (k / 2) * h, null);
         g.dispose();
-        AtomicFiles.writeStream(file, out -> javax.imageio.ImageIO.write(all, "png", out));
+        return all;
     }
 
     /** Estimated (table) latency after each pruning step, as a fraction of the original. */

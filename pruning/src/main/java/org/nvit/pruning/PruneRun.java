@@ -253,7 +253,7 @@ public final class PruneRun {
         VisionTransformer pruned = new VisionTransformer(small, 0);
         pruned.loadStateDict(res.stateDict());
         pruned.to(backend);
-        WeightFiles.export(dir.resolve("model.safetensors"), small, res.stateDict());
+        WeightFiles.export(dir.resolve("model.safetensors"), small, res.stateDict(), org.nvit.train.ModelFileMetadata.of(aug, data.train().classNames()));
         AtomicFiles.writeString(dir.resolve("config.json"), small.toJson());
         PruneReport.writeDimsCsv(dir.resolve("dims.csv"), schedule.steps());
         PruneReport.writeDimsPng(dir.resolve("dims.png"), cfg, small);

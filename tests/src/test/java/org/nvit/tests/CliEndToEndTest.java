@@ -54,8 +54,11 @@ class CliEndToEndTest {
 
         Run e = nvit("eval", "--checkpoint", out.resolve("model.safetensors").toString(), "--data", "synthetic:320", "--json");
         assertEquals(0, e.code(), e.err());
-        String last = e.out().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.startsWith("{") && last.contains("\"top1\"") && last.contains("\"images\": 32"), last);
+        // the whole of standard output is one JSON object (jq-able), the model file's preprocessing used
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(e.out());
+        assertEquals(32, json.get("images").asInt(), e.out());
+        assertTrue(json.get("top1").asDouble() >= 0 && json.get("top1").asDouble() <= 100, e.out());
+        assertTrue(e.err().contains("preprocessing (the model file's)"), e.err());
 
         Run i = nvit("info", out.resolve("model.safetensors").toString());
         assertEquals(0, i.code(), i.err());

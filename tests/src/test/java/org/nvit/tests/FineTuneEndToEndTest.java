@@ -60,8 +60,9 @@ class FineTuneEndToEndTest {
         CliEndToEndTest.Run e = CliEndToEndTest.nvit("eval", "--checkpoint", out.resolve("model.safetensors").toString(),
                 "--data", "imagefolder:" + data, "--json");
         assertEquals(0, e.code(), e.err());
-        String last = e.out().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.contains("\"images\": 20"), last);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(e.out());
+        assertEquals(20, json.get("images").asInt(), e.out());
+        assertEquals(35, json.get("img_size").asInt(), "the fine-tuned size, stored in the model file: " + e.out());
 
         // --init keeps its strict meaning: a 10-class model does not load onto 5-class data
         CliEndToEndTest.Run strict = CliEndToEndTest.nvit("train", "--init", ck.toString(), "--data", "imagefolder:" + data,

@@ -374,9 +374,9 @@ public final class Trainer {
             boolean best = finite && last.top1() > pos.bestTop1();
             pos = new TrainCheckpoint.Position(epoch + 1, 0, pos.step(), best ? last.top1() : pos.bestTop1(), o.seed);
             if (comm.isRoot()) {
-                WeightFiles.export(out.resolve("model.safetensors"), cfg, model.stateDict());
-                if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict());
-                if (step.ema() != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, step.ema().weights());
+                WeightFiles.export(out.resolve("model.safetensors"), cfg, model.stateDict(), ModelFileMetadata.of(aug, data.train().classNames()));
+                if (best) WeightFiles.export(out.resolve("best.safetensors"), cfg, model.stateDict(), ModelFileMetadata.of(aug, data.train().classNames()));
+                if (step.ema() != null) WeightFiles.export(out.resolve("model_ema.safetensors"), cfg, step.ema().weights(), ModelFileMetadata.of(aug, data.train().classNames()));
             }
             saveLast();
             try {

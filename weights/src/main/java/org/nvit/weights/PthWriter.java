@@ -42,6 +42,19 @@ public final class PthWriter {
 
     /** Writes the checkpoint atomically: a failure leaves no partial file. */
     public static void write(Path out, VitConfig cfg, Map<String, Tensor> stateDict) throws IOException {
+        write(out, cfg, stateDict, Map.of());
+    }
+
+    /** The .pth entry of one of our metadata keys: {@code nvit.preprocess} is {@code nvit_preprocess}. */
+    public static String entryName(String metadataKey) { return metadataKey.replace('.', '_'); }
+
+    /**
+     * The same with more of our text entries ({@link WeightFiles#PREPROCESS_KEY}, ...), each a top-level string under
+     * {@link #entryName}.
+     */
+    public static void write(Path out, VitConfig cfg, Map<String, Tensor> stateDict, Map<String, String> metadata)
+            throws IOException {
+        Map<String, String> extra = WeightFiles.checkedMetadata(metadata);
         Map<String, Tensor> sd = StateDicts.checkAndOrder(cfg, stateDict);
         List<Tensor> storages = new ArrayList<>(sd.size());
         PickleWriter p = new PickleWriter();
@@ -58,6 +71,10 @@ public final class PthWriter {
         p.setItems();
         p.string(CONFIG_KEY);
         p.string(cfg.toJson());
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            p.string(entryName(e.getKey()));
+            p.string(e.getValue());
+        }
         p.setItems();
         byte[] pickle = p.finish();
 

@@ -19,6 +19,10 @@ import org.nvit.models.VitConfig;
 public final class WeightFiles {
     /** Metadata key under which our safetensors files store the model config JSON. */
     public static final String CONFIG_KEY = "nvit.config";
+    /** Metadata key of the preprocessing the model was trained with (JSON in timm's pretrained_cfg names). */
+    public static final String PREPROCESS_KEY = "nvit.preprocess";
+    /** Metadata key of the class names, index = label (a JSON array of strings). */
+    public static final String CLASSES_KEY = "nvit.classes";
 
     private WeightFiles() {}
 
@@ -35,6 +39,23 @@ public final class WeightFiles {
 
         public Loaded(VitConfig config, Map<String, Tensor> stateDict, Map<String, Object> extras, String format) {
             this(config, stateDict, extras, format, List.of());
+        }
+
+        /**
+         * A text entry of ours ({@code nvit.*}): safetensors metadata under {@code key}, a .pth entry under the same
+         * name with '_' for '.' ({@code nvit_preprocess}); null when the file has none.
+         */
+        public String metadata(String key) {
+            Object v = extras.get(key);
+            if (v == null) v = extras.get(PthWriter.entryName(key));
+            return v instanceof String s ? s : null;
+        }
+
+        /** The {@code nvit.*} text entries other than the config, to carry into a file written from this one. */
+        public Map<String, String> carriedMetadata() {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String k : List.of(PREPROCESS_KEY, CLASSES_KEY)) if (metadata(k) != null) m.put(k, metadata(k));
+            return m;
         }
     }
 
@@ -134,10 +155,32 @@ public final class WeightFiles {
      * layout, so timm loads the file unchanged.
      */
     public static void export(Path out, VitConfig config, Map<String, Tensor> stateDict) throws IOException {
+        export(out, config, stateDict, Map.of());
+    }
+
+    /**
+     * The same with more of our metadata, e.g. {@value #PREPROCESS_KEY} and {@value #CLASSES_KEY}: keys must start
+     * with {@code nvit.} and may not replace the config.
+     */
+    public static void export(Path out, VitConfig config, Map<String, Tensor> stateDict, Map<String, String> metadata)
+            throws IOException {
         Map<String, Tensor> ordered = StateDicts.checkAndOrder(config, stateDict);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put(CONFIG_KEY, config.toJson());
+        meta.putAll(checkedMetadata(metadata));
         Safetensors.write(out, ordered, meta);
+    }
+
+    /** Our extra metadata entries, checked: {@code nvit.} keys other than the config's. */
+    static Map<String, String> checkedMetadata(Map<String, String> metadata) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (metadata == null) return out;
+        metadata.forEach((k, v) -> {
+            if (!k.startsWith("nvit.") || k.equals(CONFIG_KEY) || v == null)
+                throw new IllegalArgumentException("metadata key '" + k + "' is not one of ours (nvit.*, not the config)");
+            out.put(k, v);
+        });
+        return out;
     }
 }
