@@ -9,6 +9,7 @@ import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.CpuStorage;
 import org.nvit.engine.DType;
+import org.nvit.engine.DeviceCounters;
 import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
@@ -52,11 +53,13 @@ final class FakeDevice {
         /** One element read from the host: a synchronous device-to-host copy on a real GPU, so it is counted. */
         @Override public double get(long i) {
             ELEMENT_READS.incrementAndGet();
+            D2H_BYTES.addAndGet(4);
             return array()[Math.toIntExact(i)];
         }
 
         @Override public void set(long i, double v) {
             ELEMENT_WRITES.incrementAndGet();
+            H2D_BYTES.addAndGet(4);
             array()[Math.toIntExact(i)] = (float) v;
         }
     }
@@ -65,6 +68,16 @@ final class FakeDevice {
     static final AtomicLong OPS = new AtomicLong(), UPLOADS = new AtomicLong(), DOWNLOADS = new AtomicLong();
     /** Single elements read or written from the host (each a synchronous transfer on a real GPU). */
     static final AtomicLong ELEMENT_READS = new AtomicLong(), ELEMENT_WRITES = new AtomicLong();
+    /**
+     * The device's work as {@link DeviceCounters} reports it on the GPU: each op is one kernel launch (a GEMM one
+     * library call, zeros an allocation and a fill), each host read a device-to-host copy, synchronize a sync.
+     */
+    static final AtomicLong LAUNCHES = new AtomicLong(), GEMMS = new AtomicLong(), SYNCS = new AtomicLong(),
+            ALLOCATIONS = new AtomicLong(), H2D_BYTES = new AtomicLong(), D2H_BYTES = new AtomicLong();
+
+    static final DeviceCounters COUNTERS = () -> new DeviceCounters.Counts(LAUNCHES.get(), GEMMS.get(), SYNCS.get(),
+            UPLOADS.get() + ELEMENT_WRITES.get(), H2D_BYTES.get(), DOWNLOADS.get() + ELEMENT_READS.get(), D2H_BYTES.get(),
+            ALLOCATIONS.get(), ALLOCATIONS.get());
 
     static final Backend BACKEND = create();
 
@@ -88,14 +101,19 @@ final class FakeDevice {
                 (proxy, m, args) -> switch (m.getName()) {
                     case "name" -> "fake-cuda(strict)";
                     case "device" -> Device.CUDA;
+                    case "capability" -> args[0] == DeviceCounters.class ? Optional.of(COUNTERS) : Optional.empty();
                     case "zeros", "empty" -> {
                         if (args[0] != DType.F32) throw new IllegalArgumentException("the fake device holds F32 only");
+                        ALLOCATIONS.incrementAndGet();
+                        if (m.getName().equals("zeros")) LAUNCHES.incrementAndGet();
                         yield new Tensor(new FakeStorage(new float[Math.toIntExact(Shape.numel((int[]) args[1]))]), 0, (int[]) args[1]);
                     }
                     case "fromCpu" -> {
                         Tensor t = (Tensor) args[0];
                         if (t.device() != Device.CPU) throw new IllegalStateException("fromCpu of a device tensor " + t);
                         UPLOADS.incrementAndGet();
+                        H2D_BYTES.addAndGet(4 * t.numel());
+                        ALLOCATIONS.incrementAndGet();
                         yield new Tensor(new FakeStorage(t.toFloatArray()), 0, t.shape());
                     }
                     case "toCpu" -> {
@@ -104,9 +122,14 @@ final class FakeDevice {
                         float[] c = new float[Math.toIntExact(t.numel())];
                         System.arraycopy(a, Math.toIntExact(t.offset()), c, 0, c.length);
                         DOWNLOADS.incrementAndGet();
+                        D2H_BYTES.addAndGet(4L * c.length);
                         yield Tensor.of(c, t.shape());
                     }
-                    case "synchronize", "hashCode", "equals", "toString" -> m.getName().equals("synchronize") ? null
+                    case "synchronize" -> {
+                        SYNCS.incrementAndGet();
+                        yield null;
+                    }
+                    case "hashCode", "equals", "toString" -> m.getName().equals("synchronize") ? null
                             : m.getName().equals("hashCode") ? System.identityHashCode(proxy)
                             : m.getName().equals("equals") ? proxy == args[0] : "fake-cuda(strict)";
                     default -> run(cpu, m, args);
@@ -124,6 +147,7 @@ final class FakeDevice {
             }
         }
         OPS.incrementAndGet();
+        (m.getName().equals("gemm") || m.getName().equals("matmul") ? GEMMS : LAUNCHES).incrementAndGet();
         try {
             return m.invoke(cpu, host);
         } catch (InvocationTargetException e) {

@@ -31,7 +31,7 @@ public final class CachingAllocator<B> {
 
     private final Raw<B> raw;
     private final Map<Long, ArrayDeque<B>> free = new HashMap<>();
-    private long cachedBytes, liveBytes, rawAllocs;
+    private long cachedBytes, liveBytes, rawAllocs, requests;
 
     public CachingAllocator(Raw<B> raw) { this.raw = raw; }
 
@@ -47,6 +47,7 @@ public final class CachingAllocator<B> {
     /** A block of at least {@code bytes}; returns its class size through the caller's bookkeeping. */
     public synchronized B allocate(long bytes) {
         long size = bucket(bytes);
+        requests++;
         ArrayDeque<B> list = free.get(size);
         if (list != null && !list.isEmpty()) {
             cachedBytes -= size;
@@ -83,6 +84,9 @@ public final class CachingAllocator<B> {
     public synchronized long cachedBytes() { return cachedBytes; }
 
     public synchronized long liveBytes() { return liveBytes; }
+
+    /** How many blocks were asked for (from the cache or the raw allocator). */
+    public synchronized long requests() { return requests; }
 
     /** How many times the raw allocator was called (a steady-state loop should stop increasing it). */
     public synchronized long rawAllocations() { return rawAllocs; }

@@ -3,6 +3,7 @@ package org.nvit.kernels;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
+import org.nvit.engine.DeviceCounters;
 import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
@@ -36,6 +37,18 @@ public final class CudaBackend implements Backend {
 
     /** A backend over a given (test double) GPU; not registered anywhere. */
     static CudaBackend over(Gpu gpu) { return new CudaBackend(gpu); }
+
+    /**
+     * A backend over a simulated GPU that runs nothing (not registered anywhere): every kernel launch, GEMM call,
+     * copy and allocation goes through this backend's real code and is counted ({@link DeviceCounters}), downloads
+     * read zeros. For counting what a step costs on machines without a GPU; its results are meaningless.
+     */
+    public static CudaBackend dryRun() { return new CudaBackend(new DryGpu(132)); }
+
+    @Override public <T> Optional<T> capability(Class<T> kind) {
+        if (kind == DeviceCounters.class) return Optional.of(kind.cast(gpu.counters));
+        return Optional.empty();
+    }
 
     /**
      * The CUDA backend when a driver, a GPU, the kernels and cuBLAS are all usable (registered with {@link Backends});
@@ -147,6 +160,7 @@ public final class CudaBackend implements Backend {
         }
         RowMajorGemm g = RowMajorGemm.of(transA, transB, m, n, k);
         Precision pr = precision;
+        gpu.counters.blasCalls.increment();
         if (pr != Precision.BF16) {
             gpu.makeCurrent();
             gpu.blas.gemm(g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), alpha,

@@ -33,6 +33,7 @@ class Gpu implements AutoCloseable {
     final int multiprocessors;
     final CachingAllocator<DevPtr> memory;
     final Blas blas;
+    final GpuCounters counters;
     private final CUdevice device = new CUdevice();
     private final CUmodule module = new CUmodule();
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
@@ -44,6 +45,7 @@ class Gpu implements AutoCloseable {
         this.multiprocessors = multiprocessors;
         this.memory = new CachingAllocator<>(raw);
         this.blas = blas;
+        this.counters = new GpuCounters(memory);
     }
 
     /** Opens device 0; throws (LinkageError, CudaException, IllegalStateException) with the reason when it cannot. */
@@ -79,6 +81,7 @@ class Gpu implements AutoCloseable {
 
             @Override public void free(DevPtr block) { cuMemFree(block); }
         });
+        counters = new GpuCounters(memory);
         blas = openBlas();
         LOG.info(() -> "CUDA backend on " + deviceName + " (" + multiprocessors + " SMs), GEMM via " + blas.name());
     }
@@ -137,7 +140,18 @@ class Gpu implements AutoCloseable {
      * Launches kernel {@code name} on the stream. Arguments: DevPtr (or null: a null pointer), Integer (int),
      * Long (long long), Float (float). The caller passes exactly the kernel's parameter types.
      */
-    void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
+    final void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
+        launchShared(name, gridX, gridY, blockX, blockY, 0, args);
+    }
+
+    /** {@link #launch} with {@code sharedBytes} of dynamic shared memory. */
+    final void launchShared(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
+        counters.launches.increment();
+        enqueue(name, gridX, gridY, blockX, blockY, sharedBytes, args);
+    }
+
+    /** The driver call behind {@link #launch} (test doubles record it instead). */
+    void enqueue(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object[] args) {
         makeCurrent();
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
@@ -148,10 +162,11 @@ class Gpu implements AutoCloseable {
                 case Integer v -> Pointer.to(new int[]{v});
                 case Long v -> Pointer.to(new long[]{v});
                 case Float v -> Pointer.to(new float[]{v});
+                case byte[] v -> Pointer.to(v); // a struct passed by value, laid out by the caller
                 default -> throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
             };
         }
-        cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, 0, stream, Pointer.to(ps), null);
+        cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, Pointer.to(ps), null);
     }
 
     /** Grid size for a grid-stride elementwise launch of 256-thread blocks. */
@@ -160,24 +175,49 @@ class Gpu implements AutoCloseable {
         return (int) Math.max(1, Math.min(b, Math.max(1, multiprocessors) * 32L));
     }
 
-    void synchronize() {
+    /** Blocks the host until the stream's queued work is done (counted as a host sync). */
+    final void synchronize() {
+        counters.syncs.increment();
+        streamSync();
+    }
+
+    void streamSync() {
         makeCurrent();
         cuStreamSynchronize(stream);
     }
 
-    void upload(float[] src, int from, DevPtr dst, long count) {
+    /** Copies host floats to the device (counted; today it waits for the stream first, a counted sync). */
+    final void upload(float[] src, int from, DevPtr dst, long count) {
+        counters.h2d(4 * count);
+        counters.syncs.increment();
+        copyIn(src, from, dst, count);
+    }
+
+    void copyIn(float[] src, int from, DevPtr dst, long count) {
         makeCurrent();
         cuStreamSynchronize(stream);
         cuMemcpyHtoD(dst, Pointer.to(src).withByteOffset(4L * from), 4 * count);
     }
 
-    void download(DevPtr src, float[] dst, int to, long count) {
+    /** Copies device floats to the host once the queued work is done (one counted device-to-host copy). */
+    final void download(DevPtr src, float[] dst, int to, long count) {
+        counters.d2h(4 * count);
+        copyOut(src, dst, to, count);
+    }
+
+    void copyOut(DevPtr src, float[] dst, int to, long count) {
         makeCurrent();
         cuStreamSynchronize(stream);
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * to), src, 4 * count);
     }
 
-    void uploadLongs(long[] src, DevPtr dst) {
+    final void uploadLongs(long[] src, DevPtr dst) {
+        counters.h2d(8L * src.length);
+        counters.syncs.increment();
+        copyInLongs(src, dst);
+    }
+
+    void copyInLongs(long[] src, DevPtr dst) {
         makeCurrent();
         cuStreamSynchronize(stream);
         cuMemcpyHtoD(dst, Pointer.to(src), 8L * src.length);

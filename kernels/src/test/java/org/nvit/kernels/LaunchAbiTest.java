@@ -32,32 +32,16 @@ class LaunchAbiTest {
     record Launch(String name, int gx, int gy, int bx, int by, Object[] args) {}
 
     /** Records launches; copies do nothing (downloads read zeros). */
-    static final class FakeGpu extends Gpu {
+    static final class FakeGpu extends DryGpu {
         final List<Launch> launches = new ArrayList<>();
 
         FakeGpu(Blas blas) { this(blas, 4); }
 
-        FakeGpu(Blas blas, int multiprocessors) {
-            super("fake", multiprocessors, new CachingAllocator.Raw<>() {
-                @Override public DevPtr allocate(long bytes) { return new DevPtr(); }
+        FakeGpu(Blas blas, int multiprocessors) { super(multiprocessors, blas); }
 
-                @Override public void free(DevPtr block) {}
-            }, blas);
-        }
-
-        @Override void makeCurrent() {}
-
-        @Override void launch(String name, int gx, int gy, int bx, int by, Object... args) {
+        @Override void enqueue(String name, int gx, int gy, int bx, int by, int sharedBytes, Object[] args) {
             launches.add(new Launch(name, gx, gy, bx, by, args.clone()));
         }
-
-        @Override void synchronize() {}
-
-        @Override void upload(float[] src, int from, DevPtr dst, long count) {}
-
-        @Override void download(DevPtr src, float[] dst, int to, long count) {}
-
-        @Override void uploadLongs(long[] src, DevPtr dst) {}
     }
 
     /** Checks cuBLAS's argument rules (column-major): lda >= rows of the stored A, etc. */

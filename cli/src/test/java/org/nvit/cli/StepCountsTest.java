@@ -1,0 +1,78 @@
+package org.nvit.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nvit.autograd.optim.AdamW;
+import org.nvit.data.Batch;
+import org.nvit.engine.Backend;
+import org.nvit.engine.Backends;
+import org.nvit.engine.DType;
+import org.nvit.engine.DeviceCounters;
+import org.nvit.engine.DeviceCounters.Counts;
+import org.nvit.engine.Rng;
+import org.nvit.engine.Tensor;
+import org.nvit.kernels.CudaBackend;
+import org.nvit.models.Presets;
+import org.nvit.models.VisionTransformer;
+import org.nvit.models.VitConfig;
+import org.nvit.train.DistillationLoss;
+import org.nvit.train.TrainStep;
+import org.nvit.train.WeightEma;
+
+/**
+ * What one DeiT-Small training step (batch 8, drop-path 0.1, AdamW, as {@code nvit bench model --mode train} runs
+ * it) costs a device: kernel launches, GEMM calls, host syncs and copies, counted on the strict fake device (each op
+ * one launch) and on the CUDA backend's own code over a GPU that runs nothing ({@link CudaBackend#dryRun}).
+ */
+class StepCountsTest {
+    static final VitConfig DEIT_S = Presets.byName("deit_small_patch16_224");
+    static final int BATCH = 8;
+
+    @AfterEach void restore() { FakeDevice.restoreRegistry(); }
+
+    /** The counters over the second and third steps (the first creates the optimizer's state), per step. */
+    static Counts[] steps(Backend be, double clipGrad, boolean ema) {
+        Backends.register(be);
+        DeviceCounters c = be.capability(DeviceCounters.class).orElseThrow();
+        VisionTransformer model = new VisionTransformer(DEIT_S, 0).to(be);
+        WeightEma avg = ema ? new WeightEma(model.parameters(), 0.9998) : null;
+        TrainStep step = new TrainStep(model, new AdamW(model.parameters().values(), 5e-4, 0.05),
+                new DistillationLoss("none", 0, 1), null, clipGrad, avg);
+        Rng rng = new Rng(1);
+        Tensor images = Tensor.randn(DType.F32, rng, 1.0, BATCH, 3, 224, 224);
+        Tensor targets = BenchModelCommand.smoothedOneHot(rng, BATCH, DEIT_S.numClasses(), 0.1);
+        Batch batch = new Batch(images, new int[BATCH], targets, new int[BATCH], 0, 0); // a host batch, as loaders give
+        step.run(batch, 5e-4, 0.1, rng);
+        Counts[] per = new Counts[2];
+        for (int i = 0; i < 2; i++) {
+            Counts before = c.counts();
+            step.run(batch, 5e-4, 0.1, rng);
+            per[i] = c.counts().minus(before);
+        }
+        return per;
+    }
+
+    private static void report(String where, Counts[] per) {
+        System.out.println("DeiT-S training step, batch " + BATCH + ", " + where + ": " + per[1].format(1));
+    }
+
+    @Test void aDeitSmallStepOnTheFakeDevice() {
+        Counts[] per = steps(FakeDevice.BACKEND, 0, false);
+        report("fake device", per);
+        assertEquals(per[0], per[1], "every step costs the same");
+        assertTrue(per[1].d2hCopies() >= 1, "the loss comes back");
+    }
+
+    @Test void aDeitSmallStepOnTheCudaBackendsOwnCode() {
+        Counts[] per = steps(CudaBackend.dryRun(), 0, false);
+        report("CUDA backend (dry run)", per);
+        assertTrue(per[1].d2hCopies() >= 1, "the loss comes back");
+    }
+
+    @Test void withClippingAndEma() {
+        report("fake device, clip 1.0 + EMA", steps(FakeDevice.BACKEND, 1.0, true));
+        report("CUDA backend (dry run), clip 1.0 + EMA", steps(CudaBackend.dryRun(), 1.0, true));
+    }
+}
