@@ -92,7 +92,7 @@ public final class TrainStep {
             double value = loss.value().getFlat(0);
             if (!Double.isFinite(value)) throw new NonFiniteLoss(value);
             loss.backward();
-            if (clipGrad > 0) GradClip.clipGlobalNorm(model.parameters().values(), clipGrad);
+            if (clipGrad > 0) GradClip.clipOnDevice(model.parameters().values(), clipGrad); // no host read
             optimizer.setLr(lr);
             optimizer.step();
             for (Hook h : hooks) h.afterUpdate(model);
