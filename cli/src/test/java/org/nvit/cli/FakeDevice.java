@@ -16,13 +16,22 @@ import org.nvit.engine.Shape;
 import org.nvit.engine.Storage;
 import org.nvit.engine.Tensor;
 import org.nvit.engine.cpu.CpuBackend;
+import org.nvit.engine.fused.DeviceScalars;
+import org.nvit.engine.fused.FusedAttention;
+import org.nvit.engine.fused.FusedLinear;
+import org.nvit.engine.fused.FusedNorm;
+import org.nvit.engine.fused.MultiTensor;
+import org.nvit.engine.fused.TokenOps;
+import org.nvit.engine.ref.ReferenceAttention;
 import org.nvit.kernels.Precision;
 
 /**
  * A stand-in for the GPU on machines without one: a backend for {@link Device#CUDA} whose tensors live in a storage
  * that is not {@link CpuStorage} (so {@code Tensor.floats()} fails on them as it does on real device tensors) and
  * whose every op insists that all its tensor arguments are device tensors, then runs the CPU backend's kernel on the
- * same arrays; like CUDA storages, those allocated in a memory scope die with it. Device-resident code that leaks a host tensor into a device op, or reads a device tensor as a host
+ * same arrays; like CUDA storages, those allocated in a memory scope die with it. It offers the fused capabilities the
+ * CUDA backend has (the composites, and the reference attention, on the same arrays), so that autograd's fused paths
+ * run here too. Device-resident code that leaks a host tensor into a device op, or reads a device tensor as a host
  * array, fails here as it would on the GPU; code that is right computes exactly what the CPU computes.
  */
 final class FakeDevice {
@@ -101,7 +110,7 @@ final class FakeDevice {
                 (proxy, m, args) -> switch (m.getName()) {
                     case "name" -> "fake-cuda(strict)";
                     case "device" -> Device.CUDA;
-                    case "capability" -> args[0] == DeviceCounters.class ? Optional.of(COUNTERS) : Optional.empty();
+                    case "capability" -> capability((Class<?>) args[0], cpu);
                     case "zeros", "empty" -> {
                         if (args[0] != DType.F32) throw new IllegalArgumentException("the fake device holds F32 only");
                         ALLOCATIONS.incrementAndGet();
@@ -134,6 +143,45 @@ final class FakeDevice {
                             : m.getName().equals("equals") ? proxy == args[0] : "fake-cuda(strict)";
                     default -> run(cpu, m, args);
                 });
+    }
+
+    /** The fused capabilities the GPU has, each call one launch: the composite (or the reference) on the same arrays. */
+    static final java.util.Set<Class<?>> FUSED = java.util.Set.of(TokenOps.class, MultiTensor.class, DeviceScalars.class,
+            FusedLinear.class, FusedNorm.class, FusedAttention.class);
+
+    private static Optional<?> capability(Class<?> kind, Backend cpu) throws Exception {
+        if (kind == DeviceCounters.class) return Optional.of(COUNTERS);
+        if (!FUSED.contains(kind)) return Optional.empty();
+        Object impl = kind == FusedAttention.class ? ReferenceAttention.INSTANCE
+                : kind.getMethod("composite", Backend.class).invoke(null, cpu);
+        return Optional.of(Proxy.newProxyInstance(kind.getClassLoader(), new Class<?>[] {kind}, (proxy, m, args) -> {
+            if (m.getDeclaringClass() == Object.class) return m.invoke(impl, args);
+            Object[] host = args == null ? null : args.clone();
+            boolean tensors = false;
+            for (int i = 0; host != null && i < host.length; i++) {
+                Object a = host[i];
+                if (a instanceof Tensor t) host[i] = unwrap(t, m.getName());
+                else if (a instanceof Tensor[] ts) {
+                    Tensor[] u = new Tensor[ts.length];
+                    for (int j = 0; j < ts.length; j++) u[j] = unwrap(ts[j], m.getName());
+                    host[i] = u;
+                } else if (a instanceof FusedAttention.Operand o) {
+                    host[i] = new FusedAttention.Operand(unwrap(o.t(), m.getName()), o.col(), o.ld());
+                } else if (a instanceof FusedAttention.Grad g) {
+                    host[i] = new FusedAttention.Grad(unwrap(g.t(), m.getName()), g.col(), g.ld(), g.beta());
+                } else continue;
+                tensors = true;
+            }
+            if (tensors) {
+                OPS.incrementAndGet();
+                LAUNCHES.incrementAndGet();
+            }
+            try {
+                return m.invoke(impl, host);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
     }
 
     private static Object run(Backend cpu, Method m, Object[] args) throws Throwable {

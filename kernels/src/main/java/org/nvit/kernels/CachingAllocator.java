@@ -20,6 +20,9 @@ public final class CachingAllocator<B> {
         B allocate(long bytes);
 
         void free(B block);
+
+        /** Called before cached blocks are freed: wait until no queued work can still use them. */
+        default void beforeFree() {}
     }
 
     /** The device has no room for a block (a RuntimeException: the JVM's OutOfMemoryError means its own heap). */
@@ -74,8 +77,12 @@ public final class CachingAllocator<B> {
         liveBytes -= size;
     }
 
-    /** Frees every cached block back to the raw allocator. */
+    /**
+     * Frees every cached block back to the raw allocator, after waiting for the device (a block goes back to the
+     * cache while kernels queued before that may still use it).
+     */
     public synchronized void releaseCached() {
+        if (cachedBytes > 0) raw.beforeFree();
         for (ArrayDeque<B> list : free.values()) for (B b : list) raw.free(b);
         free.clear();
         cachedBytes = 0;

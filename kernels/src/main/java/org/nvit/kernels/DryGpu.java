@@ -38,7 +38,32 @@ class DryGpu extends Gpu {
 
     @Override void makeCurrent() {}
 
-    @Override void enqueue(String name, int gx, int gy, int bx, int by, int sharedBytes, Object[] args) {}
+    @Override void enqueue(String name, int gx, int gy, int gz, int bx, int by, int sharedBytes, Object[] args) {}
+
+    @Override BatchUploads.Driver batchDriver() { return new NoDriver(); }
+
+    /** Batch uploads that only keep their bookkeeping: every event has run. */
+    static final class NoDriver implements BatchUploads.Driver {
+        @Override public Object newEvent() { return new Object(); }
+
+        @Override public Object newPinned(long bytes) { return new Object(); }
+
+        @Override public void fill(Object pinned, float[] src, int from, long count) {}
+
+        @Override public boolean done(Object event) { return true; }
+
+        @Override public void await(Object event) {}
+
+        @Override public void recordOnMain(Object event) {}
+
+        @Override public void sideWaits(Object event) {}
+
+        @Override public void copyOnSide(Object pinned, DevPtr dst, long bytes) {}
+
+        @Override public void recordOnSide(Object event) {}
+
+        @Override public void mainWaits(Object event) {}
+    }
 
     @Override void streamSync() {}
 

@@ -6,6 +6,7 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import jcuda.CudaException;
 import jcuda.driver.JCudaDriver;
 
@@ -29,20 +30,29 @@ class Gpu implements AutoCloseable {
 
     final CUcontext context = new CUcontext();
     final StreamPtr stream = new StreamPtr();
+    /** A second stream for batch uploads that overlap the main stream's work (see {@link BatchUploads}). */
+    final CUstream sideStream = new CUstream();
     final String deviceName;
     final int multiprocessors;
+    /** Dynamic shared memory a block may opt into (bytes). */
+    final int sharedMemoryOptin;
     final CachingAllocator<DevPtr> memory;
     final Blas blas;
     final GpuCounters counters;
     private final CUdevice device = new CUdevice();
     private final CUmodule module = new CUmodule();
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
+    /** The dynamic shared memory each kernel has been allowed so far (past the 48 KiB default). */
+    private final ConcurrentHashMap<String, Integer> sharedAllowed = new ConcurrentHashMap<>();
+    private PinnedRing staging;
+    private BatchUploads batches;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
     /** For tests without a GPU: no driver calls; subclasses override launch, copies and synchronisation. */
     Gpu(String deviceName, int multiprocessors, CachingAllocator.Raw<DevPtr> raw, Blas blas) {
         this.deviceName = deviceName;
         this.multiprocessors = multiprocessors;
+        this.sharedMemoryOptin = 227 * 1024; // an H100/H200's limit
         this.memory = new CachingAllocator<>(raw);
         this.blas = blas;
         this.counters = new GpuCounters(memory);
@@ -63,9 +73,13 @@ class Gpu implements AutoCloseable {
         int[] sm = {0};
         cuDeviceGetAttribute(sm, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
         multiprocessors = sm[0];
+        int[] optin = {0};
+        cuDeviceGetAttribute(optin, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+        sharedMemoryOptin = optin[0];
         cuDevicePrimaryCtxRetain(context, device);
         makeCurrent();
         cuStreamCreate(stream, 0); // blocking w.r.t. the legacy stream, so synchronous copies stay ordered
+        cuStreamCreate(sideStream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING);
         cuModuleLoadData(module, fatbin);
         memory = new CachingAllocator<>(new CachingAllocator.Raw<>() {
             @Override public DevPtr allocate(long bytes) {
@@ -80,6 +94,12 @@ class Gpu implements AutoCloseable {
             }
 
             @Override public void free(DevPtr block) { cuMemFree(block); }
+
+            // cached blocks may still be read by queued kernels: wait for both streams before freeing any
+            @Override public void beforeFree() {
+                counters.syncs.increment();
+                cuCtxSynchronize();
+            }
         });
         counters = new GpuCounters(memory);
         blas = openBlas();
@@ -141,18 +161,24 @@ class Gpu implements AutoCloseable {
      * Long (long long), Float (float). The caller passes exactly the kernel's parameter types.
      */
     final void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
-        launchShared(name, gridX, gridY, blockX, blockY, 0, args);
+        launch3(name, gridX, gridY, 1, blockX, blockY, 0, args);
     }
 
-    /** {@link #launch} with {@code sharedBytes} of dynamic shared memory. */
-    final void launchShared(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
+    /** {@link #launch} over a 3-D grid with {@code sharedBytes} of dynamic shared memory. */
+    final void launch3(String name, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes,
+                       Object... args) {
         counters.launches.increment();
-        enqueue(name, gridX, gridY, blockX, blockY, sharedBytes, args);
+        enqueue(name, gridX, gridY, gridZ, blockX, blockY, sharedBytes, args);
     }
 
     /** The driver call behind {@link #launch} (test doubles record it instead). */
-    void enqueue(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object[] args) {
+    void enqueue(String name, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object[] args) {
         makeCurrent();
+        if (sharedBytes > 48 * 1024 && sharedAllowed.getOrDefault(name, 0) < sharedBytes) { // opt in past 48 KiB
+            cuFuncSetAttribute(function(name),
+                    jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            sharedAllowed.put(name, sharedBytes);
+        }
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -166,7 +192,7 @@ class Gpu implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
             };
         }
-        cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, Pointer.to(ps), null);
+        cuLaunchKernel(function(name), gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, stream, Pointer.to(ps), null);
     }
 
     /** Grid size for a grid-stride elementwise launch of 256-thread blocks. */
@@ -186,17 +212,18 @@ class Gpu implements AutoCloseable {
         cuStreamSynchronize(stream);
     }
 
-    /** Copies host floats to the device (counted; today it waits for the stream first, a counted sync). */
+    /**
+     * Copies host floats to the device, queued on the stream after the work already there: the values go to a pinned
+     * staging buffer first, so the host does not wait for the device (and may reuse src at once).
+     */
     final void upload(float[] src, int from, DevPtr dst, long count) {
         counters.h2d(4 * count);
-        counters.syncs.increment();
         copyIn(src, from, dst, count);
     }
 
     void copyIn(float[] src, int from, DevPtr dst, long count) {
         makeCurrent();
-        cuStreamSynchronize(stream);
-        cuMemcpyHtoD(dst, Pointer.to(src).withByteOffset(4L * from), 4 * count);
+        staging().copyIn(dst, 4 * count, (buf, at, bytes) -> buf.asFloatBuffer().put(src, from + (int) (at / 4), (int) (bytes / 4)));
     }
 
     /** Copies device floats to the host once the queued work is done (one counted device-to-host copy). */
@@ -211,17 +238,30 @@ class Gpu implements AutoCloseable {
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * to), src, 4 * count);
     }
 
+    /** Copies a host table of longs to the device, queued like {@link #upload}. */
     final void uploadLongs(long[] src, DevPtr dst) {
         counters.h2d(8L * src.length);
-        counters.syncs.increment();
         copyInLongs(src, dst);
     }
 
     void copyInLongs(long[] src, DevPtr dst) {
         makeCurrent();
-        cuStreamSynchronize(stream);
-        cuMemcpyHtoD(dst, Pointer.to(src), 8L * src.length);
+        staging().copyIn(dst, 8L * src.length, (buf, at, bytes) -> buf.asLongBuffer().put(src, (int) (at / 8), (int) (bytes / 8)));
     }
+
+    private synchronized PinnedRing staging() {
+        if (staging == null) staging = new PinnedRing(stream, counters);
+        return staging;
+    }
+
+    /** The side-stream batch uploads of this GPU. */
+    synchronized BatchUploads batches() {
+        if (batches == null) batches = new BatchUploads(batchDriver(), memory, counters);
+        return batches;
+    }
+
+    /** The driver calls of {@link BatchUploads} (test doubles supply their own). */
+    BatchUploads.Driver batchDriver() { return new BatchUploads.CudaDriver(this); }
 
     /** Free device memory in bytes (for logs and the self-test). */
     long freeBytes() {
@@ -238,7 +278,7 @@ class Gpu implements AutoCloseable {
 
     @Override public void close() {
         makeCurrent();
-        cuStreamSynchronize(stream);
+        cuCtxSynchronize();
         blas.close();
         memory.releaseCached();
     }
