@@ -80,6 +80,9 @@ public final class CudaBackend implements Backend {
 
     RowOps rows() { return rows; }
 
+    /** GEMM operands converted to bf16 so far (each conversion one launch; see Bf16Operands). */
+    long bf16Conversions() { return bf16.conversions(); }
+
     /**
      * A host batch copied in on the side stream, overlapping the work already queued (BatchUploads); outside a memory
      * scope, or when both buffers of its size are still held, the plain way.

@@ -161,6 +161,34 @@ class PureJavaPartsTest {
         assertEquals(List.of("alloc 2048", "sync", "free 2048", "alloc 3072"), log);
     }
 
+    /** bf16 GEMM operands: one conversion per tensor an op reads, not one per GEMM call or per head view. */
+    @Test
+    void bf16OperandsAreConvertedOncePerOp() {
+        CudaBackend cb = CudaBackend.dryRun();
+        cb.setPrecision(Precision.BF16);
+        Tensor x = cb.empty(DType.F32, 394, 384), w = cb.empty(DType.F32, 1152, 384), gy = cb.empty(DType.F32, 394, 1152);
+        Tensor gx = cb.empty(DType.F32, 394, 384), gw = cb.empty(DType.F32, 1152, 384);
+        cb.gemm(false, false, 394, 384, 1152, 1f, gy, 1152, 0, w, 384, 0, 0f, gx, 384, 0, 1); // gx = gy W
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);  // gW = gy^T x
+        assertEquals(3, cb.bf16Conversions(), "gy once for both products, W, x");
+        cb.fill(x, 1f); // a kernel may have written any source: the copies are dropped
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);
+        assertEquals(5, cb.bf16Conversions());
+        cb.gemm(false, false, 394, 384, 1152, 1f, gy, 1152, 0, w, 384, 0, 0f, x, 384, 0, 1); // writes x: its copy goes
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);
+        assertEquals(7, cb.bf16Conversions(), "w converted again after the fill, x after being written");
+        // attention's per-head products read strided views that span nearly all of qkv: one conversion for all
+        int b = 2, n = 197, h = 6, d = 64, ld = 3 * h * d;
+        Tensor qkv = cb.empty(DType.F32, b, n, ld), p = cb.empty(DType.F32, b, h, n, n);
+        cb.fill(p, 0f);
+        long before = cb.bf16Conversions();
+        for (int head = 0; head < h; head++)
+            cb.gemm(false, true, n, n, d, 1f, qkv.reshape(-1).slice(head * d, b * n * ld), ld, (long) n * ld,
+                    qkv.reshape(-1).slice(h * d + head * d, b * n * ld), ld, (long) n * ld, 0f,
+                    p.reshape(-1).slice(head * n * n, b * h * n * n), n, (long) h * n * n, b);
+        assertEquals(before + 1, cb.bf16Conversions(), "one conversion of qkv for all heads' Q K^T");
+    }
+
     @Test
     void spanCoversTheLastElementOfTheLastMatrix() {
         assertEquals(6, CudaBackend.span(1, 0, 2, 3, 3));
