@@ -58,8 +58,28 @@ class Gpu implements AutoCloseable {
         this.counters = new GpuCounters(memory);
     }
 
+    /**
+     * Loads libcuda.so.1 by its full path when the loader's search misses it (NativeLibraries), so that JCuda's
+     * driver binding, which needs it by name, finds it; throws naming every folder searched when it is nowhere.
+     */
+    static void loadDriver() {
+        try {
+            java.lang.foreign.SymbolLookup.libraryLookup("libcuda.so.1", java.lang.foreign.Arena.global());
+            return;
+        } catch (IllegalArgumentException notOnTheLoaderPath) {
+            // search the usual folders below
+        }
+        NativeLibraries.Search s = NativeLibraries.find(NativeLibraries.system().driverFolders(), List.of("libcuda.so.1"));
+        if (s.found().isEmpty())
+            throw new UnsatisfiedLinkError("libcuda.so.1 (the CUDA driver) is not on the loader path (LD_LIBRARY_PATH,"
+                    + " ld.so.cache) nor in " + s.describe());
+        System.load(s.found().get().toString());
+        LOG.info(() -> "CUDA driver loaded from " + s.found().get());
+    }
+
     /** Opens device 0; throws (LinkageError, CudaException, IllegalStateException) with the reason when it cannot. */
     Gpu() {
+        loadDriver();
         JCudaDriver.setExceptionsEnabled(true); // loads libJCudaDriver, which needs libcuda.so.1
         cuInit(0);
         int[] count = {0};
