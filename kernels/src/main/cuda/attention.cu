@@ -104,10 +104,22 @@ __host__ __device__ constexpr int sharedBytes(int which, int dq, int dv, int ele
 }
 
 // Copies rows [r0, r0 + rows) of columns [0, d) of one head's operand (rows ld apart, row t at p + t * ld) into a
-// [rows, ld_s] tile, converting to T; rows past n and columns past d (up to dp) become 0.
+// [rows, ld_s] tile, converting to T; rows past n and columns past d (up to dp) become 0. 16-byte loads when the
+// operand allows (d and dp are multiples of 8; the pointer and ld decide), else one float at a time.
 template <class P>
 __device__ void loadTile(typename P::T* tile, int lds, const float* p, long long ld, int r0, int rows, int n, int d,
                          int dp) {
+    if (((unsigned long long)p & 15) == 0 && (ld & 3) == 0) {
+        int q4 = dp / 4, d4 = d / 4;
+        for (int i = threadIdx.x; i < rows * q4; i += blockDim.x) {
+            int r = i / q4, c4 = i - r * q4;
+            float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+            if (r0 + r < n && c4 < d4) v = *reinterpret_cast<const float4*>(p + (long long)(r0 + r) * ld + 4 * c4);
+            typename P::T* t = tile + r * lds + 4 * c4;
+            t[0] = P::from(v.x); t[1] = P::from(v.y); t[2] = P::from(v.z); t[3] = P::from(v.w);
+        }
+        return;
+    }
     for (int i = threadIdx.x; i < rows * dp; i += blockDim.x) {
         int r = i / dp, c = i - r * dp;
         float v = r0 + r < n && c < d ? p[(long long)(r0 + r) * ld + c] : 0.f;

@@ -27,12 +27,14 @@ struct Operands { // q, k, v as the kernels see them: first column of head 0, ro
     int ldq, ldk, ldv;
 };
 
-static Operands read(bool fused, int b, int n, int h, int dq, int dv) {
+// fused 2: the fused layout one float past a 16-byte boundary, so the tiles load one float at a time
+static Operands read(int fused, int b, int n, int h, int dq, int dv) {
     Operands o;
     if (fused) {
-        int ld = h * (2 * dq + dv);
+        int ld = h * (2 * dq + dv), shift = fused == 2 ? 1 : 0;
         o.qkv = readFloats((long long)b * n * ld);
-        o.pq = o.qkv.data(); o.pk = o.qkv.data() + h * dq; o.pv = o.qkv.data() + 2 * h * dq;
+        o.qkv.insert(o.qkv.begin(), shift, NAN);
+        o.pq = o.qkv.data() + shift; o.pk = o.pq + h * dq; o.pv = o.pq + 2 * h * dq;
         o.ldq = o.ldk = o.ldv = ld;
     } else {
         o.q = readFloats((long long)b * n * h * dq); o.k = readFloats((long long)b * n * h * dq);

@@ -111,12 +111,14 @@ final class BatchUploads {
         CudaDriver(Gpu gpu) { this.gpu = gpu; }
 
         @Override public Object newEvent() {
+            gpu.makeCurrent();
             CUevent e = new CUevent();
             cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING);
             return e;
         }
 
         @Override public Object newPinned(long bytes) {
+            gpu.makeCurrent();
             Pointer p = new Pointer();
             cuMemAllocHost(p, bytes);
             return p;
@@ -127,20 +129,41 @@ final class BatchUploads {
             b.asFloatBuffer().put(src, from, (int) count);
         }
 
-        @Override public boolean done(Object event) { return PinnedRing.done((CUevent) event); }
+        // every call makes the context current first: a release may come from another thread than the uploads
 
-        @Override public void await(Object event) { cuEventSynchronize((CUevent) event); }
+        @Override public boolean done(Object event) {
+            gpu.makeCurrent();
+            return PinnedRing.done((CUevent) event);
+        }
 
-        @Override public void recordOnMain(Object event) { cuEventRecord((CUevent) event, gpu.stream); }
+        @Override public void await(Object event) {
+            gpu.makeCurrent();
+            cuEventSynchronize((CUevent) event);
+        }
 
-        @Override public void sideWaits(Object event) { cuStreamWaitEvent(gpu.sideStream, (CUevent) event, 0); }
+        @Override public void recordOnMain(Object event) {
+            gpu.makeCurrent();
+            cuEventRecord((CUevent) event, gpu.stream);
+        }
+
+        @Override public void sideWaits(Object event) {
+            gpu.makeCurrent();
+            cuStreamWaitEvent(gpu.sideStream, (CUevent) event, 0);
+        }
 
         @Override public void copyOnSide(Object pinned, DevPtr dst, long bytes) {
+            gpu.makeCurrent();
             cuMemcpyHtoDAsync(dst, (Pointer) pinned, bytes, gpu.sideStream);
         }
 
-        @Override public void recordOnSide(Object event) { cuEventRecord((CUevent) event, gpu.sideStream); }
+        @Override public void recordOnSide(Object event) {
+            gpu.makeCurrent();
+            cuEventRecord((CUevent) event, gpu.sideStream);
+        }
 
-        @Override public void mainWaits(Object event) { cuStreamWaitEvent(gpu.stream, (CUevent) event, 0); }
+        @Override public void mainWaits(Object event) {
+            gpu.makeCurrent();
+            cuStreamWaitEvent(gpu.stream, (CUevent) event, 0);
+        }
     }
 }
