@@ -143,12 +143,12 @@ __device__ void layerNormBackwardWarp(const float* x, const float* gy, const flo
 }
 
 #define NVIT_LN_WARP(PER, V) \
-    extern "C" __global__ void nvit_layernorm_warp##PER##v##V(const float* x, const float* res, float* sum, \
+    extern "C" __global__ void __launch_bounds__(256) nvit_layernorm_warp##PER##v##V(const float* x, const float* res, float* sum, \
             const float* __restrict__ mask, const float* __restrict__ gamma, const float* __restrict__ beta, float eps, \
             float* y, float* mean, float* rstd, long long rows, int n) { \
         layerNormWarp<PER, V>(x, res, sum, mask, gamma, beta, eps, y, mean, rstd, rows, n); \
     } \
-    extern "C" __global__ void nvit_layernorm_backward_warp##PER##v##V(const float* x, const float* gy, \
+    extern "C" __global__ void __launch_bounds__(256) nvit_layernorm_backward_warp##PER##v##V(const float* x, const float* gy, \
             const float* __restrict__ gamma, const float* __restrict__ mask, const float* mean, const float* rstd, \
             float* gx, int addGx, float* partG, float* partB, float* gGamma, float* gBeta, long long rows, int n, \
             int per, unsigned* ticket) { \
