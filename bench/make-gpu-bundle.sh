@@ -35,5 +35,10 @@ tar -C "$STAGE" -czf "$OUTDIR/nvit-gpu-bundle.tar.gz.tmp" jre nvit.jar
 mv -f "$OUTDIR/nvit-gpu-bundle.tar.gz.tmp" "$OUTDIR/nvit-gpu-bundle.tar.gz"
 echo "runtime $(du -sm "$STAGE/jre" | cut -f1) MiB, jar $(du -sm "$STAGE/nvit.jar" | cut -f1) MiB," \
      "bundle $(du -sm "$OUTDIR/nvit-gpu-bundle.tar.gz" | cut -f1) MiB: $OUTDIR/nvit-gpu-bundle.tar.gz"
+# what travels to the GPU machine: the tracked files and the bundle, 64 MiB at most
+tracked=$(git -C "$ROOT" ls-files -z 2>/dev/null | (cd "$ROOT" && xargs -0 du -cb 2>/dev/null) | tail -1 | cut -f1)
+total=$(( ${tracked:-0} + $(stat -c %s "$OUTDIR/nvit-gpu-bundle.tar.gz") ))
+echo "with the repository's files: $(( total >> 20 )) MiB of the 64 MiB that may travel"
+(( total < 64 << 20 )) || { echo "make-gpu-bundle: over the 64 MiB limit" >&2; exit 3; }
 git -C "$ROOT" check-ignore -q .gpu/nvit-gpu-bundle.tar.gz 2>/dev/null || \
   echo "note: add '/.gpu/' to .gitignore or .git/info/exclude so the bundle is carried (carry: [\".gpu\"]) but never committed"

@@ -2,39 +2,54 @@
 // last axis. One thread per destination element (coalesced writes; reads are strided by at most one permutation).
 #include "common.cuh"
 
+// Index arithmetic in I: int when every index fits (the usual case: 32-bit divisions are several times cheaper than
+// 64-bit ones), long long otherwise; each kernel picks once, for the whole grid.
+template <class I>
+__device__ void patchifyK(const float* images, float* patches, int c, int h, int w, int p, I n) {
+    int gh = h / p, gw = w / p, pp = p * p;
+    I cpp = (I)c * pp;
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (I)blockDim.x * gridDim.x) {
+        I patch = i / cpp;
+        int inPatch = (int)(i - patch * cpp);
+        int ch = inPatch / pp, r = inPatch - ch * pp, dy = r / p, dx = r - dy * p;
+        I t = patch / gw;
+        int px = (int)(patch - t * gw);
+        I b = t / gh;
+        int py = (int)(t - b * gh);
+        patches[i] = images[((b * c + ch) * h + (I)py * p + dy) * w + (I)px * p + dx];
+    }
+}
+
 // images [B, C, H, W] -> patches [B, gh*gw, C*p*p], patch values in (c, dy, dx) order.
 extern "C" __global__ void nvit_patchify(const float* images, float* patches, int c, int h, int w, int p,
                                          long long n) {
-    int gh = h / p, gw = w / p, pp = p * p;
-    NVIT_GRID_STRIDE(i, n) {
-        int inPatch = (int)(i % ((long long)c * pp));
-        long long patch = i / ((long long)c * pp);
-        int ch = inPatch / pp, dy = (inPatch % pp) / p, dx = inPatch % p;
-        int px = (int)(patch % gw);
-        long long t = patch / gw;
-        int py = (int)(t % gh);
-        long long b = t / gh;
-        patches[i] = images[((b * c + ch) * h + (long long)py * p + dy) * w + (long long)px * p + dx];
+    if (n < 0x7fffffffLL) patchifyK<int>(images, patches, c, h, w, p, (int)n);
+    else patchifyK<long long>(images, patches, c, h, w, p, n);
+}
+
+template <class I>
+__device__ void unpatchifyK(const float* patches, float* images, int c, int h, int w, int p, I n) {
+    int gh = h / p, gw = w / p;
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (I)blockDim.x * gridDim.x) {
+        I t = i / w;
+        int x = (int)(i - t * w);
+        I t2 = t / h;
+        int y = (int)(t - t2 * h);
+        I b = t2 / c;
+        int ch = (int)(t2 - b * c);
+        int py = y / p, px = x / p;
+        float v = 0.f;
+        if (py < gh && px < gw)
+            v = patches[((b * gh * gw + (I)py * gw + px) * c + ch) * p * p + (y - py * p) * p + (x - px * p)];
+        images[i] = v;
     }
 }
 
 // The adjoint: images (overwritten; pixels outside the patch grid become 0) from patches.
 extern "C" __global__ void nvit_unpatchify(const float* patches, float* images, int c, int h, int w, int p,
                                            long long n) {
-    int gh = h / p, gw = w / p;
-    NVIT_GRID_STRIDE(i, n) {
-        int x = (int)(i % w);
-        long long t = i / w;
-        int y = (int)(t % h);
-        t /= h;
-        int ch = (int)(t % c);
-        long long b = t / c;
-        int py = y / p, px = x / p;
-        float v = 0.f;
-        if (py < gh && px < gw)
-            v = patches[((b * gh * gw + (long long)py * gw + px) * c + ch) * p * p + (y % p) * p + (x % p)];
-        images[i] = v;
-    }
+    if (n < 0x7fffffffLL) unpatchifyK<int>(patches, images, c, h, w, p, (int)n);
+    else unpatchifyK<long long>(patches, images, c, h, w, p, n);
 }
 
 // x [B, N, H*d] -> out [B, H, N, d].

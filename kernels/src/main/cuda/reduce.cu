@@ -1,8 +1,10 @@
-// Column sums of x [rows, n] (bias gradients) via a deterministic two-stage reduction.
+// Column sums of x [rows, n] (bias gradients) in one launch: a deterministic two-stage reduction whose second stage
+// runs in the last block to finish (common.cuh, lastBlock).
 #include "common.cuh"
 
-// Stage 1: block (32 x 8) sums 32 columns over one chunk of rows into part [gridDim.y, n].
-extern "C" __global__ void nvit_sum_rows_partial(const float* x, float* part, long long rows, int n, int rowsPerChunk) {
+// Block (32 x 8) sums 32 columns over one chunk of rows into part [gridDim.y, n]; the last block adds the chunks.
+extern "C" __global__ void nvit_sum_rows(const float* x, float* part, float* out, long long rows, int n,
+                                         int rowsPerChunk, int accumulate, unsigned* ticket) {
     __shared__ float s[8][33];
     int col = blockIdx.x * 32 + threadIdx.x;
     long long r0 = (long long)blockIdx.y * rowsPerChunk;
@@ -16,13 +18,5 @@ extern "C" __global__ void nvit_sum_rows_partial(const float* x, float* part, lo
         for (int k = 1; k < 8; k++) acc += s[k][threadIdx.x];
         part[(long long)blockIdx.y * n + col] = acc;
     }
-}
-
-// Stage 2: out[j] = (accumulate ? out[j] : 0) + sum over chunks of part[c, j]. out may be null (skipped).
-extern "C" __global__ void nvit_sum_partials(const float* part, float* out, int chunks, int n, int accumulate) {
-    int j = blockIdx.x * blockDim.x + threadIdx.x;
-    if (j >= n || out == nullptr) return;
-    float acc = 0.f;
-    for (int c = 0; c < chunks; c++) acc += part[(long long)c * n + j];
-    out[j] = accumulate ? out[j] + acc : acc;
+    if (lastBlock(ticket)) finishColumns(part, gridDim.y, n, out, accumulate);
 }

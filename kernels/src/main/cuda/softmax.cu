@@ -63,8 +63,11 @@ extern "C" __global__ void nvit_softmax_backward_block(const float* y, const flo
 }
 
 // One block per row: lossRow[r] = -sum_j t_j (x_j - lse); grad (optional) = (softmax * sum(t) - t) * gradScale / rows.
+// The last block to finish writes the mean of the rows' losses to meanLoss[0], adding them in a fixed order, so
+// that the loss stays on the device (one launch, no host round trip).
 extern "C" __global__ void nvit_cross_entropy_soft(const float* logits, const float* targets, float* lossRow,
-                                                   float* grad, float gradScale, long long rows, int n) {
+                                                   float* grad, float gradScale, float* meanLoss, long long rows,
+                                                   int n, unsigned* ticket) {
     __shared__ float scratch[32];
     long long r = blockIdx.x;
     const float *xr = logits + r * n, *tr = targets + r * n;
@@ -89,4 +92,9 @@ extern "C" __global__ void nvit_cross_entropy_soft(const float* logits, const fl
         float* gr = grad + r * n;
         for (int j = threadIdx.x; j < n; j += blockDim.x) gr[j] = (expf(xr[j] - lse) * tsum - tr[j]) * k;
     }
+    if (!lastBlock(ticket)) return;
+    float total = 0.f;
+    for (long long i = threadIdx.x; i < rows; i += blockDim.x) total += __ldcg(lossRow + i);
+    total = blockSum(total, scratch);
+    if (threadIdx.x == 0) meanLoss[0] = total / (float)rows;
 }

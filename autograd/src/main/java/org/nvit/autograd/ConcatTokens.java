@@ -1,11 +1,11 @@
 package org.nvit.autograd;
 
-import org.nvit.engine.Backend;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.TokenOps;
 
 /**
  * Concatenation along axis 1 of [B, n_i, D] token sequences; a [1, n, D] input (cls / dist token parameter) is
- * broadcast over the batch, so its gradient sums over the batch. Done as row-block copies of the [rows, D] views.
+ * broadcast over the batch, so its gradient sums over the batch. One {@link TokenOps} pass each way.
  */
 final class ConcatTokens {
     private ConcatTokens() {}
@@ -26,34 +26,19 @@ final class ConcatTokens {
             n += v.dim(1);
         }
         Tensor first = xs[0].value();
-        Backend be = Ops.be(first);
+        TokenOps ops = TokenOps.of(Ops.be(first));
         Tensor y = Ops.empty(first, batch, n, d);
-        Tensor y2 = y.reshape(batch * n, d);
-        final int bs = batch, nt = n, dd = d;
-        for (int b = 0; b < bs; b++) {
-            int off = 0;
-            for (Var x : xs) {
-                Tensor v = x.value();
-                int ni = v.dim(1), bi = v.dim(0) == 1 ? 0 : b;
-                be.copy(v.reshape(-1, dd).slice(bi * ni, bi * ni + ni), y2.slice(b * nt + off, b * nt + off + ni));
-                off += ni;
-            }
+        Tensor[] parts = new Tensor[xs.length];
+        int[] tokens = new int[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            parts[i] = xs[i].value();
+            tokens[i] = parts[i].dim(1);
         }
+        ops.concatTokens(parts, y);
         return Var.result(y, gy -> {
-            Tensor g2 = gy.reshape(bs * nt, dd);
-            int off = 0;
-            for (Var x : xs) {
-                Tensor v = x.value();
-                int ni = v.dim(1);
-                if (x.requiresGrad()) {
-                    Tensor gx = x.gradBuffer().reshape(-1, dd);
-                    for (int b = 0; b < bs; b++) {
-                        int bi = v.dim(0) == 1 ? 0 : b;
-                        be.axpy(1f, g2.slice(b * nt + off, b * nt + off + ni), gx.slice(bi * ni, bi * ni + ni));
-                    }
-                }
-                off += ni;
-            }
+            Tensor[] grads = new Tensor[xs.length];
+            for (int i = 0; i < xs.length; i++) if (xs[i].requiresGrad()) grads[i] = xs[i].gradBuffer();
+            ops.concatTokensBackward(gy, tokens, grads);
         }, xs);
     }
 }

@@ -15,6 +15,18 @@ public final class F {
     /** y = x W^T + b: x [.., in], w [out, in], b [out] or null. */
     public static Var linear(Var x, Var w, Var b) { return Linear.apply(x, w, b); }
 
+    /** GELU(x W^T + b) (a transformer MLP's first half): one GEMM and one fused bias + GELU pass. */
+    public static Var linearGelu(Var x, Var w, Var b) { return LinearGelu.apply(x, w, b); }
+
+    /**
+     * res + DropPath(x W^T + b) (a pre-norm block's residual update): one GEMM and one fused pass for the bias, the
+     * per-sample drop-path factors (probability dropPath, seed from rng; none when dropPath is 0 or under NoGrad) and
+     * the add.
+     */
+    public static Var residualLinear(Var res, Var x, Var w, Var b, double dropPath, Rng rng) {
+        return ResidualLinear.apply(res, x, w, b, dropPath, rng);
+    }
+
     /** Batched matmul: a [B.., m, k] (or [B.., k, m] when transA), b [B.., k, n] (or [B.., n, k]) -> [B.., m, n]. */
     public static Var matmul(Var a, boolean transA, Var b, boolean transB) { return MatMul.apply(a, transA, b, transB); }
 

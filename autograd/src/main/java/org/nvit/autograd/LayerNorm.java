@@ -2,6 +2,7 @@ package org.nvit.autograd;
 
 import org.nvit.engine.Backend;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.FusedNorm;
 
 /**
  * LayerNorm over the last axis with affine gamma, beta [n]; saves mean and 1/std per row for the backward. With a
@@ -25,8 +26,12 @@ final class LayerNorm {
         if (mask == null) be.layerNorm(xv, gv, beta.value(), (float) eps, y, mean, rstd);
         else be.maskedLayerNorm(xv, gv, beta.value(), mask, (float) eps, y, mean, rstd);
         return Var.result(y, gy -> {
-            Tensor gx = Ops.emptyLike(xv);
             Tensor gGamma = gamma.requiresGrad() ? gamma.gradBuffer() : null, gBeta = beta.requiresGrad() ? beta.gradBuffer() : null;
+            if (x.requiresGrad() && x.grad() != null) { // a residual stream already holds a gradient: add into it
+                FusedNorm.of(be).layerNormBackwardAdd(xv, gy, gv, mask, mean, rstd, x.grad(), gGamma, gBeta);
+                return;
+            }
+            Tensor gx = Ops.emptyLike(xv);
             if (mask == null) be.layerNormBackward(xv, gy, gv, mean, rstd, gx, gGamma, gBeta);
             else be.maskedLayerNormBackward(xv, gy, gv, mask, mean, rstd, gx, gGamma, gBeta);
             x.accumulateOwned(gx);

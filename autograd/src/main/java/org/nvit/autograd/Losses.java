@@ -2,6 +2,7 @@ package org.nvit.autograd;
 
 import org.nvit.engine.Backend;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.DeviceScalars;
 
 /**
  * Classification losses on logits [B, C], each a scalar [1] averaged over the batch. The gradient is computed by the
@@ -36,10 +37,10 @@ final class Losses {
         if (!lv.sameShape(targets))
             throw Ops.bad("softCrossEntropy", "targets " + Ops.str(targets) + " do not match logits " + Ops.str(lv));
         Tensor tv = Ops.like(targets, lv);
-        Backend be = Ops.be(lv);
         Tensor grad = Var.recording(logits) ? Ops.emptyLike(lv) : null;
-        double loss = be.crossEntropySoft(lv, tv, grad, 1f);
-        return Var.result(Ops.scalar(loss, lv), gy -> logits.accumulateOwned(Ops.scaledBy(grad, gy)), logits);
+        Tensor loss = Ops.empty(lv, 1); // stays on the device: the caller reads it once, if at all
+        DeviceScalars.of(Ops.be(lv)).crossEntropySoft(lv, tv, grad, 1f, loss);
+        return Var.result(loss, gy -> logits.accumulateOwned(Ops.scaledBy(grad, gy)), logits);
     }
 
     /**
@@ -60,10 +61,14 @@ final class Losses {
         be.scale(tv, inv, t);
         be.softmax(tv, inv, pt);
         Tensor grad = Var.recording(student) ? Ops.emptyLike(sv) : null;
-        double ce = be.crossEntropySoft(s, pt, grad, (float) (tau * tau * inv));
-        double h = be.crossEntropySoft(t, pt, null, 0f);
-        return Var.result(Ops.scalar(tau * tau * (ce - h), sv),
-                gy -> student.accumulateOwned(Ops.scaledBy(grad, gy)), student);
+        DeviceScalars scalars = DeviceScalars.of(be);
+        Tensor ce = Ops.empty(sv, 1), h = Ops.empty(sv, 1), kl = Ops.empty(sv, 1);
+        scalars.crossEntropySoft(s, pt, grad, (float) (tau * tau * inv), ce);
+        scalars.crossEntropySoft(t, pt, null, 0f, h);
+        float t2 = (float) (tau * tau);
+        be.scale(ce, t2, kl); // tau^2 (ce - h), on the device
+        be.axpy(-t2, h, kl);
+        return Var.result(kl, gy -> student.accumulateOwned(Ops.scaledBy(grad, gy)), student);
     }
 
     private static void checkLogits(String op, Tensor lv) {

@@ -2,6 +2,7 @@ package org.nvit.autograd;
 
 import org.nvit.engine.Backend;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.FusedAttention;
 
 /**
  * Multi-head scaled dot-product attention read straight from the projections' layout: per head h,
@@ -20,6 +21,8 @@ final class ScaledDotAttention {
     /** One operand: columns [col, col + H*d) of a [B, N, ld] value. */
     private record Part(Var var, int col, int ld) {
         Tensor at(long off) { return flatFrom(var.value(), col + off); }
+
+        FusedAttention.Operand operand() { return new FusedAttention.Operand(var.value(), col, ld); }
     }
 
     /** qkv [B, N, H*qk + H*qk + H*v] (timm's fused layout: all of q, then k, then v, each head-major). */
@@ -49,6 +52,11 @@ final class ScaledDotAttention {
     private static Var apply(Part q, Part k, Part v, int b, int n, int heads, int dq, int dv, double scale) {
         Tensor ref = q.var.value();
         Backend be = Ops.be(ref);
+        if (b > 0 && n > 0 && disjoint(q, heads * dq, k, heads * dq) && disjoint(q, heads * dq, v, heads * dv)
+                && disjoint(k, heads * dq, v, heads * dv)) {
+            var fused = be.capability(FusedAttention.class).filter(f -> f.supports(dq, dv));
+            if (fused.isPresent()) return fused(fused.get(), q, k, v, b, n, heads, dq, dv, (float) scale);
+        }
         float s = (float) scale;
         long nn = (long) n * n, hnn = heads * nn, ho = (long) heads * dv;
         Tensor p = Ops.empty(ref, b, heads, n, n);
@@ -96,6 +104,29 @@ final class ScaledDotAttention {
                             (long) n * q.ld, beta, flatFrom(gk.buf, k.col + (long) h * dq), k.ld, (long) n * k.ld, b);
             }
         }, inputs);
+    }
+
+    /** Two parts write disjoint gradient columns: different values, or column ranges of one value that do not overlap. */
+    private static boolean disjoint(Part a, int wa, Part b, int wb) {
+        return a.var != b.var || a.col + wa <= b.col || b.col + wb <= a.col;
+    }
+
+    /** The fused kernel's way: no [B, H, N, N] buffer, the backward recomputes the probabilities from lse. */
+    private static Var fused(FusedAttention f, Part q, Part k, Part v, int b, int n, int heads, int dq, int dv, float s) {
+        Tensor ref = q.var.value();
+        Tensor out = Ops.empty(ref, b, n, heads * dv), lse = Ops.empty(ref, b, heads, n);
+        FusedAttention.Operand oq = q.operand(), ok = k.operand(), ov = v.operand();
+        f.forward(oq, ok, ov, b, n, heads, dq, dv, s, out, lse);
+        Var[] inputs = q.var == k.var && k.var == v.var ? new Var[] {q.var} : new Var[] {q.var, k.var, v.var};
+        return Var.result(out, gy -> {
+            Grad gq = Grad.of(q.var), gk = k.var == q.var ? gq : Grad.of(k.var);
+            Grad gv = v.var == q.var ? gq : v.var == k.var ? gk : Grad.of(v.var);
+            f.backward(oq, ok, ov, b, n, heads, dq, dv, s, out, gy, lse, dest(gq, q), dest(gk, k), dest(gv, v));
+        }, inputs);
+    }
+
+    private static FusedAttention.Grad dest(Grad g, Part p) {
+        return g == null ? null : new FusedAttention.Grad(g.buf, p.col, p.ld, g.betaFor(p.col));
     }
 
     /**

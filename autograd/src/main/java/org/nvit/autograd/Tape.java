@@ -31,7 +31,7 @@ final class Tape {
             throw new IllegalStateException("backward() on a value that does not require gradients: no parameter "
                     + "reaches it, or it was computed under NoGrad");
         Backend be = root.backend();
-        Tensor seed = be.zeros(root.value().dtype(), root.value().shape());
+        Tensor seed = be.empty(root.value().dtype(), root.value().shape());
         be.fill(seed, 1f);
         root.accumulateOwned(seed);
         for (Var v : reverseTopological(root)) {

@@ -27,6 +27,10 @@ public class Var {
     Backward rule;
     private final boolean leaf;
     boolean retainGrad;
+    /** Where this leaf's gradient lives when a {@link GradArena} holds it (null: allocated per step). */
+    Tensor home;
+    /** The home may hold an old gradient (dropped by {@link #zeroGrad()} outside the arena's own zeroing). */
+    boolean homeDirty;
 
     protected Var(Tensor value, boolean requiresGrad, String name) {
         this.value = value;
@@ -88,13 +92,18 @@ public class Var {
 
     /** Replaces the value of a leaf (loading weights, shrinking); shape may change only for leaves. */
     public void setValue(Tensor t) {
-        if (!leaf && !Shape.str(t.shape()).equals(Shape.str(value.shape())))
+        boolean sameShape = Shape.str(t.shape()).equals(Shape.str(value.shape()));
+        if (!leaf && !sameShape)
             throw new IllegalArgumentException("cannot change the shape of an op result " + this + " to " + Shape.str(t.shape()));
+        if (!sameShape || (home != null && t.device() != home.device())) home = null; // the arena no longer fits it
         this.value = t;
     }
 
     /** Drops the gradient (the optimizer calls this after each step). */
-    public void zeroGrad() { this.grad = null; }
+    public void zeroGrad() {
+        this.grad = null;
+        if (home != null) homeDirty = true;
+    }
 
     /** Keeps this op result's gradient after backward (for inspecting activations' gradients). */
     public Var retainGrad() {
@@ -112,7 +121,14 @@ public class Var {
 
     /** The gradient buffer, zero-allocated on first use, for rules that accumulate into it directly (GEMM beta = 1). */
     Tensor gradBuffer() {
-        if (grad == null) grad = Backends.of(value).zeros(value.dtype(), value.shape());
+        if (grad == null) {
+            if (home == null) grad = Backends.of(value).zeros(value.dtype(), value.shape());
+            else {
+                if (homeDirty) Backends.of(home).fill(home, 0f);
+                homeDirty = false;
+                grad = home;
+            }
+        }
         return grad;
     }
 
@@ -124,26 +140,31 @@ public class Var {
      * uninitialised on first use, so read {@link #gradBeta()} before calling this and pass it as the kernel's beta.
      */
     Tensor gradOutput() {
-        if (grad == null) grad = Backends.of(value).empty(value.dtype(), value.shape());
+        if (grad == null) {
+            grad = home != null ? home : Backends.of(value).empty(value.dtype(), value.shape());
+            homeDirty = false; // the caller overwrites all of it (beta 0)
+        }
         return grad;
     }
 
     /** grad += g (same element count). */
     void accumulate(Tensor g) { accumulate(1f, g); }
 
-    /** grad += alpha * g (same element count). */
+    /** grad += alpha * g (same element count); the first gradient is adopted (pass-through) or copied in one pass. */
     void accumulate(float alpha, Tensor g) {
         if (!requiresGrad) return;
         checkNumel(g);
-        if (grad == null && alpha == 1f && Tape.adopt(g)) grad = g.reshape(value.shape()); // pass-through, no copy
-        else Backends.of(value).axpy(alpha, g, gradBuffer());
+        if (grad == null && alpha == 1f && home == null && Tape.adopt(g)) grad = g.reshape(value.shape()); // no copy
+        else if (grad == null) Backends.of(value).scale(g, alpha, gradOutput());
+        else Backends.of(value).axpy(alpha, g, grad);
     }
 
     /** grad += g where the caller hands over g (a fresh buffer nobody else holds): adopted when grad is empty. */
     void accumulateOwned(Tensor g) {
         if (!requiresGrad) return;
         checkNumel(g);
-        if (grad == null) grad = g.reshape(value.shape());
+        if (grad == null && home == null) grad = g.reshape(value.shape());
+        else if (grad == null) Backends.of(value).copy(g, gradOutput());
         else Backends.of(value).axpy(1f, g, grad);
     }
 

@@ -7,6 +7,7 @@ import org.nvit.autograd.optim.AdamW;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
+import org.nvit.engine.DeviceCounters;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.OpProfiler;
 import org.nvit.engine.Rng;
@@ -59,7 +60,8 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "timed steps") int repeats;
     @Option(names = "--json", description = "print only one JSON object on standard output (the human lines go to standard error)") boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
-    @Option(names = "--profile", description = "also print the time per backend op over the timed steps") boolean profile;
+    @Option(names = "--profile", description = "also print the device's work per step (kernel launches, GEMM calls, host"
+            + " syncs, copies each way, allocations) and the time per backend op") boolean profile;
     @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
@@ -74,11 +76,8 @@ public final class BenchModelCommand implements Callable<Integer> {
         VitConfig cfg = weights != null ? weights.config()
                 : arch.model != null ? Presets.byName(arch.model) : org.nvit.weights.Models.readConfig(arch.config);
         Backend device = devices.backend();
-        OpProfiler profiler = null;
-        if (profile) {
-            profiler = new OpProfiler(device);
-            Backends.register(profiler.backend());
-        }
+        OpProfiler profiler = profile ? new OpProfiler(device) : null;
+        DeviceCounters counters = device.capability(DeviceCounters.class).orElse(null);
         VisionTransformer model = new VisionTransformer(cfg, seed);
         if (weights != null) model.loadStateDict(weights.stateDict());
         model.to(device);
@@ -128,8 +127,9 @@ public final class BenchModelCommand implements Callable<Integer> {
         Runnable step = scoped(work, images);
 
         warmUp(step, warmup);
-        if (profiler != null) profiler.reset();
+        DeviceCounters.Counts c0 = counters == null ? null : counters.counts();
         double[] t = timed(step, repeats);
+        DeviceCounters.Counts perStep = counters == null ? null : counters.counts().minus(c0);
         double median = t[0], medianCpu = t[1];
         if (schedule != null) { // the ranking of a pruning step, amortised over its interval
             double[] rank = timed(() -> {
@@ -155,8 +155,14 @@ public final class BenchModelCommand implements Callable<Integer> {
                             "; against training with the same teacher: %.3f (%.2f images/s)", distilMedian / median,
                             batch / distilMedian) : "");
         if (profiler != null) {
+            if (perStep != null)
+                System.out.println("device work per step (the timed steps, each ending with the benchmark's synchronize): "
+                        + perStep.format(repeats));
+            // the op times come from as many steps again through the profiler, which synchronises after every op
+            Backends.register(profiler.backend());
+            timed(step, repeats);
             Backends.register(profiler.target());
-            human.println("time per backend op over the " + repeats + " timed steps (synchronised, includes the profiler's overhead):");
+            human.println("time per backend op over " + repeats + " more steps (synchronised, includes the profiler's overhead):");
             profiler.report().forEach(human::println);
         }
         if (json)

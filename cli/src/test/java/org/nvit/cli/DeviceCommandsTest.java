@@ -134,6 +134,15 @@ class DeviceCommandsTest {
         }
     }
 
+    @Test void benchModelProfilePrintsTheDeviceWorkPerStep() throws Exception {
+        Devices.probe = FakeDevice.gpu(true);
+        Result r = run("bench", "model", "--model", "vit_fmnist_tiny", "--batch", "2", "--warmup", "1", "--repeats", "2",
+                "--mode", "train", "--device", "cuda", "--profile");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("device work per step") && r.out().contains("kernel launches")
+                && r.out().contains("1.0 host syncs") && r.out().contains("time per backend op"), r.out());
+    }
+
     @Test void inferAndEvalOnTheDeviceGiveTheCpuAnswers() throws Exception {
         Devices.probe = FakeDevice.gpu(true);
         VitConfig cfg = ModelCommandsTest.RAGGED;

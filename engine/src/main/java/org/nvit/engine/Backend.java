@@ -1,5 +1,7 @@
 package org.nvit.engine;
 
+import java.util.Optional;
+
 /**
  * The op set a ViT forward and backward needs. Every op takes its outputs as arguments (no hidden allocation), works
  * on contiguous tensors of one dtype (F32; F64 where the backend supports it, which the CPU backends do) and one
@@ -33,6 +35,14 @@ public interface Backend {
 
     /** Waits until queued work is finished (no-op on CPU backends). */
     default void synchronize() {}
+
+    /**
+     * An optional capability of this backend: a fused or multi-tensor op it runs natively (the interfaces in
+     * {@code org.nvit.engine.fused}), or its work counters ({@link DeviceCounters}). Empty when it has none; callers
+     * then use the capability's composite of the primitives below ({@code X.of(backend)} does both), so a backend
+     * that implements only the primitives computes the same results.
+     */
+    default <T> Optional<T> capability(Class<T> kind) { return Optional.empty(); }
 
     // ---------------------------------------------------------------- GEMM
 

@@ -22,6 +22,8 @@ public final class OpProfiler {
     public OpProfiler(Backend target) {
         this.target = target;
         InvocationHandler h = (p, m, args) -> {
+            if (m.getName().equals("capability") && m.getDeclaringClass() == Backend.class)
+                return capability((Class<?>) args[0]);
             long t0 = System.nanoTime();
             try {
                 Object r = m.invoke(target, args);
@@ -30,12 +32,36 @@ public final class OpProfiler {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                LongAdder[] s = stats.computeIfAbsent(key(m.getName(), args), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
-                s[0].add(System.nanoTime() - t0);
-                s[1].increment();
+                record(key(m.getName(), args), t0);
             }
         };
         this.proxy = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+    }
+
+    private void record(String key, long t0) {
+        LongAdder[] s = stats.computeIfAbsent(key, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        s[0].add(System.nanoTime() - t0);
+        s[1].increment();
+    }
+
+    /** The target's capability, its void calls timed (and synchronised) like ops, as "Kind.method". */
+    private java.util.Optional<?> capability(Class<?> kind) {
+        java.util.Optional<?> inner = target.capability(kind);
+        if (inner.isEmpty() || !kind.isInterface()) return inner;
+        Object impl = inner.get();
+        return java.util.Optional.of(Proxy.newProxyInstance(kind.getClassLoader(), new Class<?>[] {kind}, (p, m, args) -> {
+            long t0 = System.nanoTime();
+            try {
+                Object r = m.invoke(impl, args);
+                if (m.getReturnType() == void.class) target.synchronize();
+                return r;
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                if (m.getDeclaringClass() != Object.class && m.getReturnType() == void.class)
+                    record(kind.getSimpleName() + "." + m.getName(), t0);
+            }
+        }));
     }
 
     /** Batched GEMMs (attention's small per-head products) are reported apart from the single large ones. */

@@ -20,6 +20,9 @@ public final class CachingAllocator<B> {
         B allocate(long bytes);
 
         void free(B block);
+
+        /** Called before cached blocks are freed: wait until no queued work can still use them. */
+        default void beforeFree() {}
     }
 
     /** The device has no room for a block (a RuntimeException: the JVM's OutOfMemoryError means its own heap). */
@@ -31,7 +34,7 @@ public final class CachingAllocator<B> {
 
     private final Raw<B> raw;
     private final Map<Long, ArrayDeque<B>> free = new HashMap<>();
-    private long cachedBytes, liveBytes, rawAllocs;
+    private long cachedBytes, liveBytes, rawAllocs, requests;
 
     public CachingAllocator(Raw<B> raw) { this.raw = raw; }
 
@@ -47,6 +50,7 @@ public final class CachingAllocator<B> {
     /** A block of at least {@code bytes}; returns its class size through the caller's bookkeeping. */
     public synchronized B allocate(long bytes) {
         long size = bucket(bytes);
+        requests++;
         ArrayDeque<B> list = free.get(size);
         if (list != null && !list.isEmpty()) {
             cachedBytes -= size;
@@ -73,8 +77,12 @@ public final class CachingAllocator<B> {
         liveBytes -= size;
     }
 
-    /** Frees every cached block back to the raw allocator. */
+    /**
+     * Frees every cached block back to the raw allocator, after waiting for the device (a block goes back to the
+     * cache while kernels queued before that may still use it).
+     */
     public synchronized void releaseCached() {
+        if (cachedBytes > 0) raw.beforeFree();
         for (ArrayDeque<B> list : free.values()) for (B b : list) raw.free(b);
         free.clear();
         cachedBytes = 0;
@@ -83,6 +91,9 @@ public final class CachingAllocator<B> {
     public synchronized long cachedBytes() { return cachedBytes; }
 
     public synchronized long liveBytes() { return liveBytes; }
+
+    /** How many blocks were asked for (from the cache or the raw allocator). */
+    public synchronized long requests() { return requests; }
 
     /** How many times the raw allocator was called (a steady-state loop should stop increasing it). */
     public synchronized long rawAllocations() { return rawAllocs; }

@@ -3,28 +3,46 @@ package org.nvit.kernels;
 import org.nvit.engine.Backend;
 import org.nvit.engine.Backends;
 import org.nvit.engine.DType;
+import org.nvit.engine.DeviceCounters;
 import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.nvit.engine.fused.BatchUpload;
+import org.nvit.engine.fused.DeviceScalars;
+import org.nvit.engine.fused.FusedAttention;
+import org.nvit.engine.fused.FusedLinear;
+import org.nvit.engine.fused.FusedNorm;
+import org.nvit.engine.fused.MultiTensor;
+import org.nvit.engine.fused.TokenOps;
 import java.util.logging.Logger;
 
 /**
  * The CUDA backend: our kernels (fatbin resource, JCuda driver API) for every op, cuBLAS for GEMM, F32 tensors in
- * device memory from a caching allocator, all work on one stream. The exact semantics of each op are those of
- * {@link Backend}. Beyond the interface it offers fused ops (residual + LayerNorm, bias + GELU), a multi-tensor AdamW
- * and float/bf16 conversion.
+ * device memory from a caching allocator, all work on one stream (batch uploads on a second). The exact semantics of
+ * each op are those of {@link Backend}. It offers every fused capability of {@code org.nvit.engine.fused} natively
+ * and counts its work ({@link DeviceCounters}); beyond the interface: residual + LayerNorm and float/bf16
+ * conversion. No op waits for the device except those that return host values (toCpu, element reads, the
+ * host-returning cross-entropy) and synchronize().
  */
 public final class CudaBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(CudaBackend.class.getName());
     private static CudaBackend instance;
     private static String unavailable;
 
+    /** Slots of the single-launch reductions' ticket array (common.cuh's NVIT_TICKET_*). */
+    static final int TICKET_SUM_ROWS = 0, TICKET_LN_PARAMS = 1, TICKET_BIAS_GELU = 2, TICKET_SUM_SQUARES = 3,
+            TICKET_CROSS_ENTROPY = 4, TICKETS = 8;
+
     final Gpu gpu;
     private volatile Precision precision;
+    private final DevPtr tickets;
+    private final Bf16Operands bf16;
+    private final Map<Class<?>, Object> capabilities;
 
     private CudaBackend(Gpu gpu) {
         this.gpu = gpu; // before the helpers, which read it
@@ -32,6 +50,15 @@ public final class CudaBackend implements Backend {
         this.rows = new RowOps(this);
         this.more = new MoreOps(this);
         this.units = new UnitKernels(this);
+        this.bf16 = new Bf16Operands(this);
+        gpu.makeCurrent();
+        this.tickets = gpu.memory.allocate(4L * TICKETS);
+        gpu.launch("nvit_fill", 1, 1, 32, 1, tickets, 0f, (long) TICKETS); // 0.0f is the bit pattern 0
+        FusedKernels fused = new FusedKernels(this);
+        BatchUpload upload = this::uploadBatch;
+        this.capabilities = Map.of(DeviceCounters.class, gpu.counters, TokenOps.class, new TokenKernels(this),
+                MultiTensor.class, new MultiKernels(this), FusedLinear.class, fused, FusedNorm.class, fused,
+                DeviceScalars.class, fused, FusedAttention.class, new AttentionKernels(this), BatchUpload.class, upload);
     }
 
     /**
@@ -45,6 +72,60 @@ public final class CudaBackend implements Backend {
 
     /** A backend over a given (test double) GPU; not registered anywhere. */
     static CudaBackend over(Gpu gpu) { return new CudaBackend(gpu); }
+
+    /**
+     * A backend over a simulated GPU that runs nothing (not registered anywhere): every kernel launch, GEMM call,
+     * copy and allocation goes through this backend's real code and is counted ({@link DeviceCounters}), downloads
+     * read zeros. For counting what a step costs on machines without a GPU; its results are meaningless.
+     */
+    public static CudaBackend dryRun() { return new CudaBackend(new DryGpu(132)); }
+
+    @Override public <T> Optional<T> capability(Class<T> kind) {
+        return Optional.ofNullable(capabilities.get(kind)).map(kind::cast);
+    }
+
+    /** The reduction ticket of slot i (see common.cuh, lastBlock). */
+    DevPtr ticket(int i) { return tickets.plus(4L * i); }
+
+    RowOps rows() { return rows; }
+
+    /** GEMM operands converted to bf16 so far (each conversion one launch; see Bf16Operands). */
+    long bf16Conversions() { return bf16.conversions(); }
+
+    /**
+     * A host batch copied in on the side stream, overlapping the work already queued (BatchUploads); outside a memory
+     * scope, or when both buffers of its size are still held, the plain way.
+     */
+    private Tensor uploadBatch(Tensor host) {
+        MemoryScope scope = MemoryScope.current();
+        if (scope == null || host.device() != Device.CPU || host.dtype() != DType.F32 || host.numel() == 0)
+            return fromCpu(host);
+        gpu.makeCurrent();
+        BatchUploads b = gpu.batches();
+        BatchUploads.Slot slot = b.upload(host.floats(), host.off(), host.numel());
+        if (slot == null) return fromCpu(host);
+        CudaStorage st = new CudaStorage(gpu, slot.device, host.numel(), new SlotRelease(b, slot));
+        scope.own(st, st::release);
+        return new Tensor(st, 0, host.shape());
+    }
+
+    /** Hands a batch slot back once (from the scope or the cleaner). */
+    private static final class SlotRelease implements Runnable {
+        private final BatchUploads uploads;
+        private final BatchUploads.Slot slot;
+        private boolean done;
+
+        SlotRelease(BatchUploads uploads, BatchUploads.Slot slot) {
+            this.uploads = uploads;
+            this.slot = slot;
+        }
+
+        @Override public synchronized void run() {
+            if (done) return;
+            done = true;
+            uploads.release(slot);
+        }
+    }
 
     /**
      * The CUDA backend when a driver, a GPU, the kernels and cuBLAS are all usable (registered with {@link Backends});
@@ -137,9 +218,32 @@ public final class CudaBackend implements Backend {
         if (a.numel() != b.numel()) throw new IllegalArgumentException("element counts differ: " + a + " vs " + b);
     }
 
+    /** Whether every device pointer among args is 16-byte aligned (the "4" kernels' float4 accesses). */
+    static boolean aligned(Object... args) {
+        for (Object a : args) if (a instanceof DevPtr p && (p.address() & 15) != 0) return false;
+        return true;
+    }
+
+    /** A grid-stride elementwise launch; the float4 variant when n is a multiple of 4 and the pointers allow. */
     private void elementwise(String kernel, long n, Object... args) {
         if (n == 0) return;
-        gpu.launch(kernel, gpu.elementwiseBlocks(n), 1, 256, 1, args);
+        boolean vec = n % 4 == 0 && aligned(args);
+        gpu.launch(vec ? kernel + "4" : kernel, gpu.elementwiseBlocks(vec ? n / 4 : n), 1, 256, 1, args);
+    }
+
+    /**
+     * A row-wise launch over [rows, cols]: rows across grid y (and grid-stride), column groups across x; the float4
+     * variant when cols is a multiple of 4 and the pointers allow.
+     */
+    void rowwise(String kernel, long rows, int cols, Object... args) {
+        if (rows == 0 || cols == 0) return;
+        boolean vec = cols % 4 == 0 && aligned(args);
+        int groups = vec ? cols / 4 : cols;
+        int threads = Math.max(32, Math.min(256, (groups + 31) / 32 * 32));
+        int gx = (int) Math.min(64, (groups + threads - 1) / threads);
+        long target = Math.max(1, gpu.multiprocessors) * 64L / gx;
+        int gy = (int) Math.max(1, Math.min(Math.min(rows, 65535), target));
+        gpu.launch(vec ? kernel + "4" : kernel, gx, gy, threads, 1, args);
     }
 
     // ---------------------------------------------------------------- GEMM
@@ -149,15 +253,15 @@ public final class CudaBackend implements Backend {
                      float alpha, Tensor a, int lda, long strideA, Tensor b, int ldb, long strideB,
                      float beta, Tensor c, int ldc, long strideC, int batch) {
         if (m == 0 || n == 0 || batch == 0) return;
-        if (k == 0) { // cuBLAS would too, but keep the contract explicit: C = beta * C
-            Tensor cv = c.reshape(-1);
-            if (beta == 0) fill(cv, 0f); else scale(cv, beta, cv);
+        if (k == 0) { // C = beta * C on the m x n matrices only (C may be a view inside a wider tensor)
+            if (beta != 1f) rowwiseScale(c, beta, m, n, ldc, strideC, batch);
             return;
         }
         RowMajorGemm g = RowMajorGemm.of(transA, transB, m, n, k);
         Precision pr = precision;
+        gpu.makeCurrent();
+        gpu.counters.blasCalls.increment();
         if (pr != Precision.BF16) {
-            gpu.makeCurrent();
             gpu.blas.gemm(g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), alpha,
                     p(b), CublasConst.CUDA_R_32F, ldb, strideB, p(a), CublasConst.CUDA_R_32F, lda, strideA,
                     beta, p(c), CublasConst.CUDA_R_32F, ldc, strideC, batch, pr.computeType);
@@ -165,11 +269,20 @@ public final class CudaBackend implements Backend {
         }
         long spanA = span(batch, strideA, transA ? k : m, transA ? m : k, lda);
         long spanB = span(batch, strideB, transB ? n : k, transB ? k : n, ldb);
-        try (Bf16Buffer a16 = toBf16(p(a), spanA); Bf16Buffer b16 = toBf16(p(b), spanB)) {
-            gpu.blas.gemm(g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), alpha,
-                    b16.pointer(), CublasConst.CUDA_R_16BF, ldb, strideB, a16.pointer(), CublasConst.CUDA_R_16BF, lda,
-                    strideA, beta, p(c), CublasConst.CUDA_R_32F, ldc, strideC, batch, pr.computeType);
-        }
+        DevPtr a16 = bf16.operand(a, spanA), b16 = bf16.operand(b, spanB);
+        gpu.blas.gemm(g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), alpha,
+                b16, CublasConst.CUDA_R_16BF, ldb, strideB, a16, CublasConst.CUDA_R_16BF, lda,
+                strideA, beta, p(c), CublasConst.CUDA_R_32F, ldc, strideC, batch, pr.computeType);
+        bf16.written(c, span(batch, strideC, m, n, ldc));
+    }
+
+    /** C_p = beta * C_p over the m x n matrices of a strided batch (rows ldc apart); beta 0 writes zeros. */
+    private void rowwiseScale(Tensor c, float beta, int m, int n, int ldc, long strideC, int batch) {
+        long rows = (long) m * batch;
+        int threads = Math.max(32, Math.min(256, (n + 31) / 32 * 32));
+        int gx = (int) Math.min(64, (n + threads - 1) / threads);
+        int gy = (int) Math.max(1, Math.min(rows, 65535));
+        gpu.launch("nvit_scale_matrices", gx, gy, threads, 1, p(c), beta, m, n, ldc, strideC, rows);
     }
 
     /** Elements a strided batch of stored rows x cols matrices (rows ld apart) touches from its first element. */
@@ -179,10 +292,11 @@ public final class CudaBackend implements Backend {
 
     /** Fills x with uniform values in [lo, hi) from the same counter hash as dropout (benchmarks, tests). */
     public void randomUniform(Tensor x, long seed, float lo, float hi) {
-        elementwise("nvit_uniform", x.numel(), p(x), seed, x.numel());
+        if (x.numel() == 0) return;
+        gpu.launch("nvit_uniform", gpu.elementwiseBlocks(x.numel()), 1, 256, 1, p(x), seed, x.numel());
         if (lo != 0f || hi != 1f) {
             scale(x, hi - lo, x);
-            elementwise("nvit_add_scalar", x.numel(), p(x), lo, x.numel());
+            gpu.launch("nvit_add_scalar", gpu.elementwiseBlocks(x.numel()), 1, 256, 1, p(x), lo, x.numel());
         }
     }
 
@@ -191,10 +305,10 @@ public final class CudaBackend implements Backend {
     /** Rounds an F32 device tensor to a new bf16 buffer (nearest even). */
     public Bf16Buffer toBf16(Tensor src) { return toBf16(p(src), src.numel()); }
 
-    private Bf16Buffer toBf16(DevPtr src, long n) {
+    Bf16Buffer toBf16(DevPtr src, long n) {
         gpu.makeCurrent();
         Bf16Buffer out = new Bf16Buffer(gpu.memory, n);
-        elementwise("nvit_f32_to_bf16", n, src, out.pointer(), n);
+        if (n > 0) gpu.launch("nvit_f32_to_bf16", gpu.elementwiseBlocks(n), 1, 256, 1, src, out.pointer(), n);
         return out;
     }
 
@@ -202,7 +316,8 @@ public final class CudaBackend implements Backend {
     public void fromBf16(Bf16Buffer src, Tensor dst) {
         if (src.length() != dst.numel()) throw new IllegalArgumentException("bf16 buffer of " + src.length()
                 + " elements does not match " + dst);
-        elementwise("nvit_bf16_to_f32", dst.numel(), src.pointer(), p(dst), dst.numel());
+        if (dst.numel() > 0)
+            gpu.launch("nvit_bf16_to_f32", gpu.elementwiseBlocks(dst.numel()), 1, 256, 1, src.pointer(), p(dst), dst.numel());
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -238,7 +353,7 @@ public final class CudaBackend implements Backend {
 
     @Override public void addBias(Tensor x, Tensor bias) {
         int n = biasWidth(x, bias);
-        elementwise("nvit_add_bias", x.numel(), p(x), p(bias), x.numel(), n);
+        rowwise("nvit_add_bias", x.numel() / n, n, p(x), p(bias), x.numel() / n, n);
     }
 
     private static int biasWidth(Tensor x, Tensor bias) {
@@ -254,10 +369,7 @@ public final class CudaBackend implements Backend {
 
     /** Fused bias + GELU: pre = x + bias (skipped when pre is null), y = GELU(pre). y may alias x. */
     public void biasGelu(Tensor x, Tensor bias, Tensor pre, Tensor y) {
-        sameNumel(x, y);
-        if (pre != null) sameNumel(x, pre);
-        int n = biasWidth(x, bias);
-        elementwise("nvit_bias_gelu", x.numel(), p(x), p(bias), p(pre), p(y), x.numel(), n);
+        capability(FusedLinear.class).orElseThrow().biasGelu(x, bias, pre, y);
     }
 
     @Override public void geluBackward(Tensor x, Tensor gy, Tensor gx) {
@@ -287,7 +399,7 @@ public final class CudaBackend implements Backend {
 
     @Override public void layerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mean, Tensor rstd,
                                             Tensor gx, Tensor gGamma, Tensor gBeta) {
-        rows.layerNormBackward(x, gy, gamma, null, mean, rstd, gx, gGamma, gBeta);
+        rows.layerNormBackward(x, gy, gamma, null, mean, rstd, gx, gGamma, gBeta, false);
     }
 
     @Override public void sumRows(Tensor x, Tensor out, boolean accumulate) { rows.sumRows(x, out, accumulate); }
@@ -318,14 +430,8 @@ public final class CudaBackend implements Backend {
 
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                 float eps, float weightDecay, int step) {
-        more.adamwMulti(new Tensor[]{param}, new Tensor[]{grad}, new Tensor[]{m}, new Tensor[]{v}, lr, beta1, beta2,
-                eps, weightDecay, step);
-    }
-
-    /** One AdamW step over many parameter tensors in one launch (same formula as {@link #adamw}). */
-    public void adamwMulti(Tensor[] params, Tensor[] grads, Tensor[] ms, Tensor[] vs, float lr, float beta1,
-                           float beta2, float eps, float weightDecay, int step) {
-        more.adamwMulti(params, grads, ms, vs, lr, beta1, beta2, eps, weightDecay, step);
+        capability(MultiTensor.class).orElseThrow().adamw(new Tensor[]{param}, new Tensor[]{grad}, new Tensor[]{m},
+                new Tensor[]{v}, lr, beta1, beta2, eps, new float[]{weightDecay}, step);
     }
 
     // ---------------------------------------------------------------- structured pruning (RowOps, UnitKernels)
@@ -344,7 +450,7 @@ public final class CudaBackend implements Backend {
     @Override public void maskedLayerNormBackward(Tensor x, Tensor gy, Tensor gamma, Tensor mask, Tensor mean, Tensor rstd,
                                                   Tensor gx, Tensor gGamma, Tensor gBeta) {
         rows.layerNormBackward(x, gy, gamma, Objects.requireNonNull(mask, "mask"), mean, rstd, gx, gGamma,
-                gBeta);
+                gBeta, false);
     }
 
     @Override public void dotAlong(Tensor a, Tensor b, int outer, int inner, float alpha, Tensor out) {

@@ -26,7 +26,18 @@ public final class CudaStorage extends Storage {
         this.cleanable = CLEANER.register(this, new Release(gpu.memory, ptr, bytes));
     }
 
-    /** Allocates from the cache; on exhaustion lets the GC hand back unreachable tensors once, then retries. */
+    /** Memory that is not the allocator's (a batch upload slot): {@code onRelease} runs once, when it is handed back. */
+    CudaStorage(Gpu gpu, DevPtr ptr, long length, Runnable onRelease) {
+        super(DType.F32, length);
+        this.gpu = gpu;
+        this.ptr = ptr;
+        this.cleanable = CLEANER.register(this, onRelease);
+    }
+
+    /**
+     * Allocates from the cache; on exhaustion lets the GC hand back unreachable tensors once, then retries (the cache
+     * is freed only after the device has finished the work queued so far: see CachingAllocator.releaseCached).
+     */
     private static DevPtr allocate(Gpu gpu, long bytes) {
         try {
             return gpu.memory.allocate(bytes);

@@ -82,6 +82,11 @@ final class FfmCublasBlas implements Blas {
         alphaBeta = arena.allocate(ValueLayout.JAVA_FLOAT, 2);
     }
 
+    /**
+     * NVIT_CUBLAS if set, else each name through the loader's search, else the toolkit's, conda's and Python wheels'
+     * folders (NativeLibraries), loading libcublasLt from the same folder first (libcublas needs it by name). The
+     * error names every name and folder tried.
+     */
     private SymbolLookup open(String[] found) {
         List<String> tried = new ArrayList<>();
         String env = System.getenv("NVIT_CUBLAS");
@@ -89,7 +94,7 @@ final class FfmCublasBlas implements Blas {
             Path p = Path.of(env);
             if (Files.isRegularFile(p)) {
                 found[0] = p.toString();
-                return SymbolLookup.libraryLookup(p, arena);
+                return fromFolder(p);
             }
             tried.add(env + " (NVIT_CUBLAS: no such file)");
         }
@@ -102,8 +107,23 @@ final class FfmCublasBlas implements Blas {
                 tried.add(name);
             }
         }
+        NativeLibraries.Search s = NativeLibraries.find(NativeLibraries.system().libraryFolders(), LIBRARIES);
+        if (s.found().isPresent()) {
+            found[0] = s.found().get().toString();
+            return fromFolder(s.found().get());
+        }
         throw new IllegalStateException("no cuBLAS library could be loaded (tried " + String.join(", ", tried)
-                + "); add its folder to LD_LIBRARY_PATH or set NVIT_CUBLAS=/path/to/libcublas.so.13");
+                + " on the loader path, then the folders " + s.describe() + "); add its folder to LD_LIBRARY_PATH or"
+                + " set NVIT_CUBLAS=/path/to/libcublas.so.13");
+    }
+
+    /** Opens a cuBLAS file by path, with the libcublasLt of its folder loaded first when there is one. */
+    private SymbolLookup fromFolder(Path lib) {
+        String name = lib.getFileName().toString();
+        String lt = name.replace("libcublas.so", "libcublasLt.so");
+        Path ltPath = lib.resolveSibling(lt);
+        if (!lt.equals(name) && Files.exists(ltPath)) SymbolLookup.libraryLookup(ltPath, arena);
+        return SymbolLookup.libraryLookup(lib, arena);
     }
 
     private static int call(MethodHandle h, MemorySegment arg) {

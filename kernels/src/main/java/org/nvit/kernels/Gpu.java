@@ -6,6 +6,7 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import jcuda.CudaException;
 import jcuda.driver.JCudaDriver;
 
@@ -29,25 +30,56 @@ class Gpu implements AutoCloseable {
 
     final CUcontext context = new CUcontext();
     final StreamPtr stream = new StreamPtr();
+    /** A second stream for batch uploads that overlap the main stream's work (see {@link BatchUploads}). */
+    final CUstream sideStream = new CUstream();
     final String deviceName;
     final int multiprocessors;
+    /** Dynamic shared memory a block may opt into (bytes). */
+    final int sharedMemoryOptin;
     final CachingAllocator<DevPtr> memory;
     final Blas blas;
+    final GpuCounters counters;
     private final CUdevice device = new CUdevice();
     private final CUmodule module = new CUmodule();
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
+    /** The dynamic shared memory each kernel has been allowed so far (past the 48 KiB default). */
+    private final ConcurrentHashMap<String, Integer> sharedAllowed = new ConcurrentHashMap<>();
+    private PinnedRing staging;
+    private BatchUploads batches;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
     /** For tests without a GPU: no driver calls; subclasses override launch, copies and synchronisation. */
     Gpu(String deviceName, int multiprocessors, CachingAllocator.Raw<DevPtr> raw, Blas blas) {
         this.deviceName = deviceName;
         this.multiprocessors = multiprocessors;
+        this.sharedMemoryOptin = 227 * 1024; // an H100/H200's limit
         this.memory = new CachingAllocator<>(raw);
         this.blas = blas;
+        this.counters = new GpuCounters(memory);
+    }
+
+    /**
+     * Loads libcuda.so.1 by its full path when the loader's search misses it (NativeLibraries), so that JCuda's
+     * driver binding, which needs it by name, finds it; throws naming every folder searched when it is nowhere.
+     */
+    static void loadDriver() {
+        try {
+            java.lang.foreign.SymbolLookup.libraryLookup("libcuda.so.1", java.lang.foreign.Arena.global());
+            return;
+        } catch (IllegalArgumentException notOnTheLoaderPath) {
+            // search the usual folders below
+        }
+        NativeLibraries.Search s = NativeLibraries.find(NativeLibraries.system().driverFolders(), List.of("libcuda.so.1"));
+        if (s.found().isEmpty())
+            throw new UnsatisfiedLinkError("libcuda.so.1 (the CUDA driver) is not on the loader path (LD_LIBRARY_PATH,"
+                    + " ld.so.cache) nor in " + s.describe());
+        System.load(s.found().get().toString());
+        LOG.info(() -> "CUDA driver loaded from " + s.found().get());
     }
 
     /** Opens device 0; throws (LinkageError, CudaException, IllegalStateException) with the reason when it cannot. */
     Gpu() {
+        loadDriver();
         JCudaDriver.setExceptionsEnabled(true); // loads libJCudaDriver, which needs libcuda.so.1
         cuInit(0);
         int[] count = {0};
@@ -61,9 +93,13 @@ class Gpu implements AutoCloseable {
         int[] sm = {0};
         cuDeviceGetAttribute(sm, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
         multiprocessors = sm[0];
+        int[] optin = {0};
+        cuDeviceGetAttribute(optin, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device);
+        sharedMemoryOptin = optin[0];
         cuDevicePrimaryCtxRetain(context, device);
         makeCurrent();
         cuStreamCreate(stream, 0); // blocking w.r.t. the legacy stream, so synchronous copies stay ordered
+        cuStreamCreate(sideStream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING);
         cuModuleLoadData(module, fatbin);
         memory = new CachingAllocator<>(new CachingAllocator.Raw<>() {
             @Override public DevPtr allocate(long bytes) {
@@ -78,7 +114,14 @@ class Gpu implements AutoCloseable {
             }
 
             @Override public void free(DevPtr block) { cuMemFree(block); }
+
+            // cached blocks may still be read by queued kernels: wait for both streams before freeing any
+            @Override public void beforeFree() {
+                counters.syncs.increment();
+                cuCtxSynchronize();
+            }
         });
+        counters = new GpuCounters(memory);
         blas = openBlas();
         LOG.info(() -> "CUDA backend on " + deviceName + " (" + multiprocessors + " SMs), GEMM via " + blas.name());
     }
@@ -137,8 +180,25 @@ class Gpu implements AutoCloseable {
      * Launches kernel {@code name} on the stream. Arguments: DevPtr (or null: a null pointer), Integer (int),
      * Long (long long), Float (float). The caller passes exactly the kernel's parameter types.
      */
-    void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
+    final void launch(String name, int gridX, int gridY, int blockX, int blockY, Object... args) {
+        launch3(name, gridX, gridY, 1, blockX, blockY, 0, args);
+    }
+
+    /** {@link #launch} over a 3-D grid with {@code sharedBytes} of dynamic shared memory. */
+    final void launch3(String name, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes,
+                       Object... args) {
+        counters.launches.increment();
+        enqueue(name, gridX, gridY, gridZ, blockX, blockY, sharedBytes, args);
+    }
+
+    /** The driver call behind {@link #launch} (test doubles record it instead). */
+    void enqueue(String name, int gridX, int gridY, int gridZ, int blockX, int blockY, int sharedBytes, Object[] args) {
         makeCurrent();
+        if (sharedBytes > 48 * 1024 && sharedAllowed.getOrDefault(name, 0) < sharedBytes) { // opt in past 48 KiB
+            cuFuncSetAttribute(function(name),
+                    jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            sharedAllowed.put(name, sharedBytes);
+        }
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -148,10 +208,11 @@ class Gpu implements AutoCloseable {
                 case Integer v -> Pointer.to(new int[]{v});
                 case Long v -> Pointer.to(new long[]{v});
                 case Float v -> Pointer.to(new float[]{v});
+                case byte[] v -> Pointer.to(v); // a struct passed by value, laid out by the caller
                 default -> throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
             };
         }
-        cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, 0, stream, Pointer.to(ps), null);
+        cuLaunchKernel(function(name), gridX, gridY, gridZ, blockX, blockY, 1, sharedBytes, stream, Pointer.to(ps), null);
     }
 
     /** Grid size for a grid-stride elementwise launch of 256-thread blocks. */
@@ -160,28 +221,67 @@ class Gpu implements AutoCloseable {
         return (int) Math.max(1, Math.min(b, Math.max(1, multiprocessors) * 32L));
     }
 
-    void synchronize() {
+    /** Blocks the host until the stream's queued work is done (counted as a host sync). */
+    final void synchronize() {
+        counters.syncs.increment();
+        streamSync();
+    }
+
+    void streamSync() {
         makeCurrent();
         cuStreamSynchronize(stream);
     }
 
-    void upload(float[] src, int from, DevPtr dst, long count) {
-        makeCurrent();
-        cuStreamSynchronize(stream);
-        cuMemcpyHtoD(dst, Pointer.to(src).withByteOffset(4L * from), 4 * count);
+    /**
+     * Copies host floats to the device, queued on the stream after the work already there: the values go to a pinned
+     * staging buffer first, so the host does not wait for the device (and may reuse src at once).
+     */
+    final void upload(float[] src, int from, DevPtr dst, long count) {
+        counters.h2d(4 * count);
+        copyIn(src, from, dst, count);
     }
 
-    void download(DevPtr src, float[] dst, int to, long count) {
+    void copyIn(float[] src, int from, DevPtr dst, long count) {
+        makeCurrent();
+        staging().copyIn(dst, 4 * count, (buf, at, bytes) -> buf.asFloatBuffer().put(src, from + (int) (at / 4), (int) (bytes / 4)));
+    }
+
+    /** Copies device floats to the host once the queued work is done (one counted device-to-host copy). */
+    final void download(DevPtr src, float[] dst, int to, long count) {
+        counters.d2h(4 * count);
+        copyOut(src, dst, to, count);
+    }
+
+    void copyOut(DevPtr src, float[] dst, int to, long count) {
         makeCurrent();
         cuStreamSynchronize(stream);
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * to), src, 4 * count);
     }
 
-    void uploadLongs(long[] src, DevPtr dst) {
-        makeCurrent();
-        cuStreamSynchronize(stream);
-        cuMemcpyHtoD(dst, Pointer.to(src), 8L * src.length);
+    /** Copies a host table of longs to the device, queued like {@link #upload}. */
+    final void uploadLongs(long[] src, DevPtr dst) {
+        counters.h2d(8L * src.length);
+        copyInLongs(src, dst);
     }
+
+    void copyInLongs(long[] src, DevPtr dst) {
+        makeCurrent();
+        staging().copyIn(dst, 8L * src.length, (buf, at, bytes) -> buf.asLongBuffer().put(src, (int) (at / 8), (int) (bytes / 8)));
+    }
+
+    private synchronized PinnedRing staging() {
+        if (staging == null) staging = new PinnedRing(stream, counters);
+        return staging;
+    }
+
+    /** The side-stream batch uploads of this GPU. */
+    synchronized BatchUploads batches() {
+        if (batches == null) batches = new BatchUploads(batchDriver(), memory, counters);
+        return batches;
+    }
+
+    /** The driver calls of {@link BatchUploads} (test doubles supply their own). */
+    BatchUploads.Driver batchDriver() { return new BatchUploads.CudaDriver(this); }
 
     /** Free device memory in bytes (for logs and the self-test). */
     long freeBytes() {
@@ -198,7 +298,7 @@ class Gpu implements AutoCloseable {
 
     @Override public void close() {
         makeCurrent();
-        cuStreamSynchronize(stream);
+        cuCtxSynchronize();
         blas.close();
         memory.releaseCached();
     }

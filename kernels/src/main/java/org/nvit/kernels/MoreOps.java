@@ -2,11 +2,8 @@ package org.nvit.kernels;
 
 import org.nvit.engine.Tensor;
 
-/** Layout permutes, dropout/drop-path and the multi-tensor AdamW on the GPU. */
+/** Layout permutes and dropout/drop-path on the GPU. */
 final class MoreOps {
-    /** AdamW chunk: elements per block of the multi-tensor launch. */
-    static final int ADAM_CHUNK = 16384;
-
     private final CudaBackend cb;
     private final Gpu gpu;
 
@@ -80,57 +77,8 @@ final class MoreOps {
 
     void scaleSamples(Tensor x, Tensor sampleScale, Tensor y) {
         check(x.numel() == y.numel() && sampleScale.numel() >= x.dim(0), "scaleSamples: " + x + ", " + sampleScale);
-        long per = x.numel() / x.dim(0);
-        elementwise("nvit_scale_samples", x.numel(), cb.p(x), cb.p(sampleScale), cb.p(y), x.numel(), per);
-    }
-
-    void adamwMulti(Tensor[] ps, Tensor[] gs, Tensor[] ms, Tensor[] vs, float lr, float beta1, float beta2,
-                    float eps, float weightDecay, int step) {
-        int t = ps.length;
-        check(gs.length == t && ms.length == t && vs.length == t, "adamwMulti: array lengths differ");
-        long[] table = chunkTable(ps, gs, ms, vs);
-        int chunks = table.length / 2;
-        if (chunks == 0) return;
-        long[] ptrs = new long[4 * t];
-        for (int i = 0; i < t; i++) {
-            ptrs[i] = cb.p(ps[i]).address();
-            ptrs[t + i] = cb.p(gs[i]).address();
-            ptrs[2 * t + i] = cb.p(ms[i]).address();
-            ptrs[3 * t + i] = cb.p(vs[i]).address();
-        }
-        long pBytes = 8L * ptrs.length, cBytes = 8L * table.length;
-        DevPtr dPtrs = cb.scratch(pBytes), dChunks = cb.scratch(cBytes);
-        gpu.uploadLongs(ptrs, dPtrs);
-        gpu.uploadLongs(table, dChunks);
-        float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
-        gpu.launch("nvit_adamw_multi", chunks, 1, 256, 1, dPtrs, dPtrs.plus(8L * t), dPtrs.plus(16L * t),
-                dPtrs.plus(24L * t), dChunks, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-        cb.releaseScratch(dPtrs, pBytes);
-        cb.releaseScratch(dChunks, cBytes);
-    }
-
-    /**
-     * The chunk table of the multi-tensor launch, two longs per chunk matching the kernel's struct
-     * {int tensor; int length; long long start} on little-endian x86-64/ARM64.
-     */
-    static long[] chunkTable(Tensor[] ps, Tensor[] gs, Tensor[] ms, Tensor[] vs) {
-        long total = 0;
-        for (int i = 0; i < ps.length; i++) {
-            long n = ps[i].numel();
-            if (gs[i].numel() != n || ms[i].numel() != n || vs[i].numel() != n)
-                throw new IllegalArgumentException("adamw: parameter " + i + " " + ps[i] + " and its grad/state differ");
-            total += (n + ADAM_CHUNK - 1) / ADAM_CHUNK;
-        }
-        long[] table = new long[Math.toIntExact(2 * total)];
-        int c = 0;
-        for (int i = 0; i < ps.length; i++) {
-            long n = ps[i].numel();
-            for (long s = 0; s < n; s += ADAM_CHUNK, c++) {
-                long len = Math.min(ADAM_CHUNK, n - s);
-                table[2 * c] = (i & 0xffffffffL) | (len << 32);
-                table[2 * c + 1] = s;
-            }
-        }
-        return table;
+        long per = x.numel() / Math.max(1, x.dim(0));
+        cb.rowwise("nvit_scale_samples", x.dim(0), Math.toIntExact(per), cb.p(x), cb.p(sampleScale), cb.p(y),
+                (long) x.dim(0), (int) per);
     }
 }

@@ -4,6 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.nvit.engine.Backend;
 import org.nvit.engine.DType;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.DeviceScalars;
+import org.nvit.engine.fused.FusedAttention;
+import org.nvit.engine.fused.FusedLinear;
+import org.nvit.engine.fused.FusedNorm;
+import org.nvit.engine.fused.MultiTensor;
+import org.nvit.engine.fused.TokenOps;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -29,35 +35,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * leading-dimension rules for every GEMM call. Skipped when nvcc is absent.
  */
 class LaunchAbiTest {
-    record Launch(String name, int gx, int gy, int bx, int by, Object[] args) {}
+    record Launch(String name, int gx, int gy, int gz, int bx, int by, int shared, Object[] args) {}
 
     /** Records launches; copies do nothing (downloads read zeros). */
-    static final class FakeGpu extends Gpu {
+    static final class FakeGpu extends DryGpu {
         final List<Launch> launches = new ArrayList<>();
 
         FakeGpu(Blas blas) { this(blas, 4); }
 
-        FakeGpu(Blas blas, int multiprocessors) {
-            super("fake", multiprocessors, new CachingAllocator.Raw<>() {
-                @Override public DevPtr allocate(long bytes) { return new DevPtr(); }
+        FakeGpu(Blas blas, int multiprocessors) { super(multiprocessors, blas); }
 
-                @Override public void free(DevPtr block) {}
-            }, blas);
+        @Override void enqueue(String name, int gx, int gy, int gz, int bx, int by, int sharedBytes, Object[] args) {
+            launches.add(new Launch(name, gx, gy, gz, bx, by, sharedBytes, args.clone()));
         }
-
-        @Override void makeCurrent() {}
-
-        @Override void launch(String name, int gx, int gy, int bx, int by, Object... args) {
-            launches.add(new Launch(name, gx, gy, bx, by, args.clone()));
-        }
-
-        @Override void synchronize() {}
-
-        @Override void upload(float[] src, int from, DevPtr dst, long count) {}
-
-        @Override void download(DevPtr src, float[] dst, int to, long count) {}
-
-        @Override void uploadLongs(long[] src, DevPtr dst) {}
     }
 
     /** Checks cuBLAS's argument rules (column-major): lda >= rows of the stored A, etc. */
@@ -141,8 +131,10 @@ class LaunchAbiTest {
         CheckingBlas blas = new CheckingBlas();
         FakeGpu gpu = new FakeGpu(blas);
         CudaBackend cb = CudaBackend.over(gpu);
-        for (Precision p : Precision.values()) { cb.setPrecision(p); exerciseGemm(cb); }
+        for (Precision p : Precision.values()) { cb.setPrecision(p); exerciseGemm(cb); exerciseAttention(cb); }
+        cb.setPrecision(Precision.FP32);
         exerciseOps(cb);
+        exerciseFused(cb);
 
         List<String> bad = new ArrayList<>(blas.problems);
         Set<String> used = new HashSet<>();
@@ -158,7 +150,9 @@ class LaunchAbiTest {
                 if (!fits(l.args()[i], types.get(i)))
                     bad.add(l.name() + " argument " + i + ": " + (l.args()[i] == null ? "null" : l.args()[i].getClass()
                             .getSimpleName()) + " for " + types.get(i));
-            if (l.gx() < 1 || l.gy() < 1 || l.gy() > 65535) bad.add(l.name() + ": grid " + l.gx() + "x" + l.gy());
+            if (l.gx() < 1 || l.gy() < 1 || l.gy() > 65535 || l.gz() < 1 || l.gz() > 65535)
+                bad.add(l.name() + ": grid " + l.gx() + "x" + l.gy() + "x" + l.gz());
+            if (l.shared() < 0 || l.shared() > gpu.sharedMemoryOptin) bad.add(l.name() + ": " + l.shared() + " bytes of shared memory");
             if (l.bx() * l.by() < 32 || l.bx() * l.by() > 1024 || l.bx() * l.by() % 32 != 0)
                 bad.add(l.name() + ": block " + l.bx() + "x" + l.by());
         }
@@ -176,6 +170,70 @@ class LaunchAbiTest {
         cb.matmul(q, false, k, true, s, 0.5f, 0f);                      // batched q k^T
         Tensor g = cb.empty(DType.F32, 4, 8, 9);
         cb.matmul(q, true, s, false, g, 1f, 1f);                        // transposed-A batched
+    }
+
+    /** The fused attention of each precision: qkv in place (qk != v, 197 tokens), forward and both backward kernels. */
+    private static void exerciseAttention(CudaBackend cb) {
+        int b = 2, n = 197, h = 3, dq = 24, dv = 40, ld = h * (2 * dq + dv);
+        var fa = cb.capability(FusedAttention.class).orElseThrow();
+        assertTrue(fa.supports(dq, dv));
+        assertFalse(fa.supports(12, 64), "head widths must be multiples of 8");
+        Tensor qkv = cb.empty(DType.F32, b, n, ld), out = cb.empty(DType.F32, b, n, h * dv), lse = cb.empty(DType.F32, b, h, n);
+        var q = new FusedAttention.Operand(qkv, 0, ld);
+        var k = new FusedAttention.Operand(qkv, h * dq, ld);
+        var v = new FusedAttention.Operand(qkv, 2 * h * dq, ld);
+        fa.forward(q, k, v, b, n, h, dq, dv, 0.2f, out, lse);
+        Tensor g = cb.empty(DType.F32, b, n, ld);
+        fa.backward(q, k, v, b, n, h, dq, dv, 0.2f, out, out, lse, new FusedAttention.Grad(g, 0, ld, 0f),
+                new FusedAttention.Grad(g, h * dq, ld, 0f), new FusedAttention.Grad(g, 2 * h * dq, ld, 1f));
+    }
+
+    /** Every fused capability and both widths (scalar and float4) of the elementwise and row-wise kernels. */
+    private static void exerciseFused(CudaBackend cb) {
+        Tensor v12 = cb.empty(DType.F32, 12), v13 = cb.empty(DType.F32, 13), w12 = cb.empty(DType.F32, 12);
+        Tensor odd = cb.empty(DType.F32, 13).reshape(-1).slice(1, 13); // 12 elements, 4 bytes past a 16-byte boundary
+        for (Tensor[] t : new Tensor[][]{{v12, w12}, {odd, w12}}) {
+            cb.fill(t[0], 1f); cb.copy(t[0], t[1]); cb.add(t[0], t[1], t[1]); cb.axpy(2f, t[0], t[1]);
+            cb.mul(t[0], t[1], t[1]); cb.scale(t[0], 2f, t[1]); cb.gelu(t[0], t[1]); cb.geluBackward(t[0], t[1], t[1]);
+        }
+        cb.fill(v13, 0f);
+        var lin = cb.capability(FusedLinear.class).orElseThrow();
+        for (int cols : new int[]{12, 10}) {
+            Tensor x = cb.empty(DType.F32, 2, 3, cols), y = cb.empty(DType.F32, 2, 3, cols), bias = cb.empty(DType.F32, cols);
+            Tensor mask = cb.empty(DType.F32, 2);
+            cb.addBias(x, bias);
+            lin.biasGelu(x, bias, x, y);
+            lin.biasGeluBackward(x, y, y, bias);
+            lin.biasResidual(x, y, bias, 0.1f, 7, mask, x);
+            lin.biasResidual(x, y, bias, 0f, 0, null, x);
+            cb.scaleSamples(x, mask, y);
+        }
+        for (int n : new int[]{10, 200, 201, 384, 385, 768, 769, 1100}) { // every warp-row kernel and the block path
+            Tensor x = cb.empty(DType.F32, 5, n), y = cb.empty(DType.F32, 5, n), g = cb.empty(DType.F32, n);
+            Tensor r = cb.empty(DType.F32, 5);
+            cb.layerNorm(x, g, g, 1e-6f, y, r, r);
+            cb.layerNormBackward(x, y, g, r, r, y, g, g);
+            cb.capability(FusedNorm.class).orElseThrow().layerNormBackwardAdd(x, y, g, null, r, r, x, g, null);
+        }
+        var tok = cb.capability(TokenOps.class).orElseThrow();
+        Tensor cls = cb.empty(DType.F32, 1, 1, 6), patches = cb.empty(DType.F32, 2, 4, 6), seq = cb.empty(DType.F32, 2, 5, 6);
+        tok.concatTokens(new Tensor[]{cls, patches}, seq);
+        tok.concatTokensBackward(seq, new int[]{1, 4}, new Tensor[]{cls, null});
+        Tensor head = cb.empty(DType.F32, 2, 6);
+        tok.selectToken(seq, 0, head);
+        tok.selectTokenBackward(head, 0, seq);
+        var mt = cb.capability(MultiTensor.class).orElseThrow();
+        Tensor[] xs = {v12, cb.empty(DType.F32, 40_000)}, ys = {w12, cb.empty(DType.F32, 40_000)};
+        Tensor one = cb.empty(DType.F32, 1), two = cb.empty(DType.F32, 1), three = cb.empty(DType.F32, 1);
+        mt.axpby(0.9f, ys, 0.1f, xs);
+        mt.sumSquares(xs, one);
+        var sc = cb.capability(DeviceScalars.class).orElseThrow();
+        sc.clipFactor(one, 1f, two, three);
+        mt.scaleBy(xs, three);
+        Tensor logits = cb.empty(DType.F32, 3, 10);
+        sc.crossEntropySoft(logits, logits, logits, 1f, one);
+        Tensor c = cb.empty(DType.F32, 2, 4, 6); // a GEMM with k == 0: C = beta C on its matrices only
+        cb.gemm(false, false, 3, 4, 0, 1f, c, 1, 0, c, 6, 0, 0.5f, c, 6, 24, 2);
     }
 
     private static void exerciseOps(CudaBackend cb) {
@@ -224,20 +282,25 @@ class LaunchAbiTest {
         cb.accumulateScore(w, Backend.Score.SQUARE, cb.empty(DType.F32, 4, 3, 5));
     }
 
-    /** gx may alias gy: the parameter sums, which read gy, must be queued before backward_x writes gx. */
+    /**
+     * gx may alias gy: for rows of more than 1024 channels the parameter sums, which read gy, must be queued before
+     * backward_x writes gx; shorter rows do both in one launch, each gy read into registers before its gx is written.
+     */
     @Test
     void layerNormBackwardReadsGyBeforeWritingGx() {
         FakeGpu gpu = new FakeGpu(new CheckingBlas());
         CudaBackend cb = CudaBackend.over(gpu);
-        Tensor x = cb.empty(DType.F32, 6, 10), g = cb.empty(DType.F32, 6, 10), v = cb.empty(DType.F32, 10);
-        Tensor rows = cb.empty(DType.F32, 6);
-        for (Tensor mask : new Tensor[]{null, v}) {
-            gpu.launches.clear();
-            if (mask == null) cb.layerNormBackward(x, g, v, rows, rows, g, v, v);
-            else cb.maskedLayerNormBackward(x, g, v, mask, rows, rows, g, v, v);
-            List<String> names = gpu.launches.stream().map(Launch::name).toList();
-            assertEquals("nvit_layernorm_backward_x", names.getLast(), "order " + names);
-            assertTrue(names.contains("nvit_layernorm_backward_params_partial"), "order " + names);
+        for (int n : new int[]{10, 1100}) {
+            Tensor x = cb.empty(DType.F32, 6, n), g = cb.empty(DType.F32, 6, n), v = cb.empty(DType.F32, n);
+            Tensor rows = cb.empty(DType.F32, 6);
+            for (Tensor mask : new Tensor[]{null, v}) {
+                gpu.launches.clear();
+                if (mask == null) cb.layerNormBackward(x, g, v, rows, rows, g, v, v);
+                else cb.maskedLayerNormBackward(x, g, v, mask, rows, rows, g, v, v);
+                List<String> names = gpu.launches.stream().map(Launch::name).toList();
+                if (n <= RowOps.WARP_ROW_MAX) assertEquals(List.of("nvit_layernorm_backward_warp4v1"), names);
+                else assertEquals(List.of("nvit_layernorm_backward_params", "nvit_layernorm_backward_x"), names);
+            }
         }
     }
 

@@ -102,19 +102,91 @@ class PureJavaPartsTest {
     }
 
     @Test
-    void adamwChunkTablePacksTheKernelStruct() {
-        Tensor[] p = {Tensor.zeros(3), Tensor.zeros(MoreOps.ADAM_CHUNK * 2 + 1)};
-        long[] t = MoreOps.chunkTable(p, p, p, p);
-        assertEquals(2 * 4, t.length);
-        long[][] expect = {{0, 3, 0}, {1, MoreOps.ADAM_CHUNK, 0}, {1, MoreOps.ADAM_CHUNK, MoreOps.ADAM_CHUNK},
-                {1, 1, 2L * MoreOps.ADAM_CHUNK}};
+    void multiTensorTablesPackTheKernelStructsAndAreCachedPerSetOfTensors() {
+        CudaBackend cb = CudaBackend.dryRun();
+        MultiTables tables = new MultiTables(cb);
+        Tensor[] p = {cb.empty(DType.F32, 3), cb.empty(DType.F32, MultiTables.CHUNK * 2 + 1)};
+        long[] t = tables.build(new Tensor[][] {p, p}, new float[] {0.5f, -2f});
+        assertEquals(2 * 2 + 2 * 4 + 1, t.length);
+        assertEquals(cb.p(p[0]).address(), t[0]);
+        assertEquals(cb.p(p[1]).address(), t[1]);
+        long[][] expect = {{0, 3, 0}, {1, MultiTables.CHUNK, 0}, {1, MultiTables.CHUNK, MultiTables.CHUNK},
+                {1, 1, 2L * MultiTables.CHUNK}};
         for (int c = 0; c < 4; c++) {
-            assertEquals(expect[c][0], (int) t[2 * c], "tensor of chunk " + c);          // int at offset 0
-            assertEquals(expect[c][1], (int) (t[2 * c] >>> 32), "length of chunk " + c); // int at offset 4
-            assertEquals(expect[c][2], t[2 * c + 1], "start of chunk " + c);             // long long at 8
+            assertEquals(expect[c][0], (int) t[4 + 2 * c], "tensor of chunk " + c);          // int at offset 0
+            assertEquals(expect[c][1], (int) (t[4 + 2 * c] >>> 32), "length of chunk " + c); // int at offset 4
+            assertEquals(expect[c][2], t[4 + 2 * c + 1], "start of chunk " + c);             // long long at 8
         }
-        Tensor[] bad = {Tensor.zeros(4)};
-        assertThrows(IllegalArgumentException.class, () -> MoreOps.chunkTable(p, bad, p, p));
+        assertEquals(0.5f, Float.intBitsToFloat((int) t[12]));                            // floats, two per long
+        assertEquals(-2f, Float.intBitsToFloat((int) (t[12] >>> 32)));
+        Tensor[] bad = {cb.empty(DType.F32, 4), cb.empty(DType.F32, 4)};
+        assertThrows(IllegalArgumentException.class, () -> tables.build(new Tensor[][] {p, bad}, null));
+
+        // a step's sets come back: their tables are uploaded once; the device layout matches the kernels' arguments
+        MultiTables.Table a = tables.get(new Tensor[][] {p, p}, new float[] {0.5f, -2f});
+        assertSame(a, tables.get(new Tensor[][] {p, p}, new float[] {0.5f, -2f}));
+        assertEquals(1, tables.uploads());
+        assertNotSame(a, tables.get(new Tensor[][] {p, p}, new float[] {0.5f, 0f}));
+        assertEquals(2, tables.uploads());
+        assertEquals(4, a.chunks());
+        assertEquals(a.base().address() + 8 * 2 * 2, a.chunkTable().address());      // 2 lists of 2 pointers
+        assertEquals(a.base().address() + 32 + 16 * 4, a.floats().address());        // then 4 chunks
+        for (int i = 0; i < MultiTables.MAX + 3; i++) tables.get(new Tensor[][] {{cb.empty(DType.F32, 5)}}, null);
+        assertEquals(MultiTables.MAX + 5, tables.uploads()); // the oldest were dropped, not kept forever
+    }
+
+    @Test
+    void outOfMemoryWaitsForTheDeviceBeforeFreeingCachedBlocks() {
+        List<String> log = new ArrayList<>();
+        CachingAllocator<long[]> a = new CachingAllocator<>(new CachingAllocator.Raw<>() {
+            long used;
+
+            @Override public long[] allocate(long bytes) {
+                if (used + bytes > 4096) throw new CachingAllocator.OutOfDeviceMemory("full");
+                used += bytes;
+                log.add("alloc " + bytes);
+                return new long[] {bytes};
+            }
+
+            @Override public void free(long[] block) {
+                used -= block[0];
+                log.add("free " + block[0]);
+            }
+
+            @Override public void beforeFree() { log.add("sync"); }
+        });
+        long[] x = a.allocate(2048);
+        a.release(x, 2048);
+        a.allocate(3072); // does not fit beside the cached block: sync, free, retry
+        assertEquals(List.of("alloc 2048", "sync", "free 2048", "alloc 3072"), log);
+    }
+
+    /** bf16 GEMM operands: one conversion per tensor an op reads, not one per GEMM call or per head view. */
+    @Test
+    void bf16OperandsAreConvertedOncePerOp() {
+        CudaBackend cb = CudaBackend.dryRun();
+        cb.setPrecision(Precision.BF16);
+        Tensor x = cb.empty(DType.F32, 394, 384), w = cb.empty(DType.F32, 1152, 384), gy = cb.empty(DType.F32, 394, 1152);
+        Tensor gx = cb.empty(DType.F32, 394, 384), gw = cb.empty(DType.F32, 1152, 384);
+        cb.gemm(false, false, 394, 384, 1152, 1f, gy, 1152, 0, w, 384, 0, 0f, gx, 384, 0, 1); // gx = gy W
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);  // gW = gy^T x
+        assertEquals(3, cb.bf16Conversions(), "gy once for both products, W, x");
+        cb.fill(x, 1f); // a kernel may have written any source: the copies are dropped
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);
+        assertEquals(5, cb.bf16Conversions());
+        cb.gemm(false, false, 394, 384, 1152, 1f, gy, 1152, 0, w, 384, 0, 0f, x, 384, 0, 1); // writes x: its copy goes
+        cb.gemm(true, false, 1152, 384, 394, 1f, gy, 1152, 0, x, 384, 0, 0f, gw, 384, 0, 1);
+        assertEquals(7, cb.bf16Conversions(), "w converted again after the fill, x after being written");
+        // attention's per-head products read strided views that span nearly all of qkv: one conversion for all
+        int b = 2, n = 197, h = 6, d = 64, ld = 3 * h * d;
+        Tensor qkv = cb.empty(DType.F32, b, n, ld), p = cb.empty(DType.F32, b, h, n, n);
+        cb.fill(p, 0f);
+        long before = cb.bf16Conversions();
+        for (int head = 0; head < h; head++)
+            cb.gemm(false, true, n, n, d, 1f, qkv.reshape(-1).slice(head * d, b * n * ld), ld, (long) n * ld,
+                    qkv.reshape(-1).slice(h * d + head * d, b * n * ld), ld, (long) n * ld, 0f,
+                    p.reshape(-1).slice(head * n * n, b * h * n * n), n, (long) h * n * n, b);
+        assertEquals(before + 1, cb.bf16Conversions(), "one conversion of qkv for all heads' Q K^T");
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.nvit.engine.Device;
 import org.nvit.engine.Rng;
 import org.nvit.engine.Shape;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.BatchUpload;
 import org.nvit.models.layers.Block;
 import org.nvit.models.layers.ChannelMask;
 import org.nvit.models.layers.LayerNorm;
@@ -144,12 +145,15 @@ public final class VisionTransformer {
         return this;
     }
 
-    /** t on this model's device: t itself when it is there already, else a copy (a batch's images or targets). */
+    /**
+     * t on this model's device: t itself when it is there already, else a copy (a batch's images or targets), queued
+     * to overlap the work already queued where the device can ({@link BatchUpload}).
+     */
     public Tensor onDevice(Tensor t) {
         Device d = device();
         if (t.device() == d) return t;
         Tensor host = t.device() == Device.CPU ? t : Backends.of(t).toCpu(t);
-        return d == Device.CPU ? host : Backends.of(d).fromCpu(host);
+        return d == Device.CPU ? host : BatchUpload.of(Backends.of(d)).upload(host);
     }
 
     /** The parameter values by name (live tensors, not copies; on the model's device: copy to the host to save). */

@@ -117,7 +117,7 @@ public final class TrainStep {
                     throw new NonFiniteLoss(value);
                 }
             }
-            if (clipGrad > 0) GradClip.clipGlobalNorm(model.parameters().values(), clipGrad);
+            if (clipGrad > 0) GradClip.clipOnDevice(model.parameters().values(), clipGrad); // no host read
             optimizer.setLr(lr);
             optimizer.step();
             for (Hook h : hooks) h.afterUpdate(model);

@@ -7,6 +7,7 @@ import org.nvit.engine.Backends;
 import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.MultiTensor;
 
 /** Exponential moving average of the weights (timm's ModelEma): ema = decay * ema + (1 - decay) * w after each step. */
 public final class WeightEma {
@@ -25,13 +26,16 @@ public final class WeightEma {
         }
     }
 
+    /** ema = decay * ema + (1 - decay) * w for every weight, in one multi-tensor pass. */
     public void update(Map<String, Var> params) {
+        if (shadow.isEmpty()) return;
+        Tensor[] ys = new Tensor[shadow.size()], xs = new Tensor[shadow.size()];
+        int i = 0;
         for (var e : params.entrySet()) {
-            Tensor s = shadow.get(e.getKey());
-            var be = Backends.of(s);
-            be.scale(s, (float) decay, s);
-            be.axpy((float) (1 - decay), e.getValue().value(), s);
+            ys[i] = shadow.get(e.getKey());
+            xs[i++] = e.getValue().value();
         }
+        MultiTensor.of(Backends.of(ys[0])).axpby((float) decay, ys, (float) (1 - decay), xs);
     }
 
     /** The averaged weights by name (live buffers). */

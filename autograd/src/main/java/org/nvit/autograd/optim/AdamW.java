@@ -1,6 +1,8 @@
 package org.nvit.autograd.optim;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -10,11 +12,12 @@ import java.util.function.Predicate;
 import org.nvit.autograd.Var;
 import org.nvit.engine.Backends;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.MultiTensor;
 
 /**
- * AdamW (Loshchilov and Hutter): decoupled weight decay and bias-corrected moments, PyTorch's formula, one fused
- * {@code Backend.adamw} call per parameter. Weight decay skips the parameters the no-decay rule selects; the default
- * rule is timm's / DeiT's: 1-D tensors, names ending in ".bias", and pos_embed, cls_token, dist_token.
+ * AdamW (Loshchilov and Hutter): decoupled weight decay and bias-corrected moments, PyTorch's formula, one
+ * multi-tensor update of all parameters ({@code MultiTensor.adamw}: one launch on the GPU). Weight decay skips the
+ * parameters the no-decay rule selects; the default rule is timm's / DeiT's: 1-D tensors, names ending in ".bias", and pos_embed, cls_token, dist_token.
  * State buffers: "{name}.exp_avg" and "{name}.exp_avg_sq", created on a parameter's first update.
  */
 public final class AdamW extends Optimizer {
@@ -53,17 +56,26 @@ public final class AdamW extends Optimizer {
     /** Whether weight decay applies to this parameter. */
     public boolean decays(Var p) { return weightDecay > 0 && !noDecay.test(p); }
 
+    /** One multi-tensor update of every parameter that has a gradient (one launch on a device that fuses it). */
     @Override public void step() {
         step++;
-        for (Var p : params) {
-            Tensor g = p.grad();
-            if (g == null) continue;
-            Tensor mp = m.computeIfAbsent(p.name(), k -> zerosLike(p.value()));
-            Tensor vp = v.computeIfAbsent(p.name(), k -> zerosLike(p.value()));
-            checkShape(p, mp);
-            Backends.of(p.value()).adamw(p.value(), g, mp, vp, (float) lr, (float) beta1, (float) beta2, (float) eps,
-                    decays(p) ? (float) weightDecay : 0f, step);
+        List<Var> live = new ArrayList<>();
+        for (Var p : params) if (p.grad() != null) live.add(p);
+        if (live.isEmpty()) return;
+        int n = live.size();
+        Tensor[] ps = new Tensor[n], gs = new Tensor[n], ms = new Tensor[n], vs = new Tensor[n];
+        float[] wd = new float[n];
+        for (int i = 0; i < n; i++) {
+            Var p = live.get(i);
+            ps[i] = p.value();
+            gs[i] = p.grad();
+            ms[i] = m.computeIfAbsent(p.name(), k -> zerosLike(p.value()));
+            vs[i] = v.computeIfAbsent(p.name(), k -> zerosLike(p.value()));
+            checkShape(p, ms[i]);
+            wd[i] = decays(p) ? (float) weightDecay : 0f;
         }
+        MultiTensor.of(Backends.of(ps[0])).adamw(ps, gs, ms, vs, (float) lr, (float) beta1, (float) beta2, (float) eps,
+                wd, step);
     }
 
     @Override public Map<String, Tensor> state() {

@@ -5,7 +5,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nvit.autograd.GradArena;
 import org.nvit.autograd.Var;
+import org.nvit.engine.fused.MultiTensor;
 import org.nvit.engine.Backends;
 import org.nvit.engine.Device;
 import org.nvit.engine.MemoryScope;
@@ -19,6 +21,8 @@ public abstract class Optimizer {
     protected final List<Var> params;
     protected double lr;
     protected int step;
+    /** The parameters' gradients in one buffer, on devices that run multi-tensor ops natively (else null). */
+    private final GradArena arena;
 
     protected Optimizer(Collection<Var> params, double lr) {
         this.params = List.copyOf(params);
@@ -30,14 +34,23 @@ public abstract class Optimizer {
             if (!names.add(p.name())) throw new IllegalArgumentException("optimizer: parameter name " + p.name() + " is used twice");
         }
         if (!(lr >= 0)) throw new IllegalArgumentException("optimizer: learning rate " + lr + " must be >= 0");
+        boolean fused = !this.params.isEmpty()
+                && Backends.of(this.params.get(0).value()).capability(MultiTensor.class).isPresent();
+        this.arena = fused ? GradArena.attach(this.params) : null;
     }
 
     /** Applies one update to every parameter that has a gradient; parameters without one are left alone. */
     public abstract void step();
 
-    /** Drops every parameter's gradient. */
+    /** Drops every parameter's gradient (one fill of the gradient arena where there is one). */
     public void zeroGrad() {
-        for (Var p : params) p.zeroGrad();
+        if (arena != null) arena.zero();
+        else for (Var p : params) p.zeroGrad();
+    }
+
+    /** All parameters' gradients as one flat tensor, where they live in one (see {@link GradArena}). */
+    public java.util.Optional<Tensor> flatGradients() {
+        return arena == null ? java.util.Optional.empty() : java.util.Optional.of(arena.flat());
     }
 
     public double lr() { return lr; }

@@ -2,6 +2,7 @@ package org.nvit.kernels.check;
 
 import org.nvit.engine.DType;
 import org.nvit.engine.Tensor;
+import org.nvit.engine.fused.MultiTensor;
 import org.nvit.kernels.Bf16Buffer;
 
 /** Elementwise kernels, dropout masks (bit-exact), AdamW (single and multi-tensor) and bf16 conversion. */
@@ -88,7 +89,11 @@ final class ElementwiseChecks {
             c.cpu.adamw(p[i], g[i], m[i], v[i], 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, step);
         }
         if (t == 1) c.gpu.adamw(gp[0], gg[0], gm[0], gv[0], 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, step);
-        else c.gpu.adamwMulti(gp, gg, gm, gv, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, step);
+        else {
+            float[] wd = new float[t];
+            java.util.Arrays.fill(wd, 0.05f);
+            c.gpu.capability(MultiTensor.class).orElseThrow().adamw(gp, gg, gm, gv, 1e-3f, 0.9f, 0.999f, 1e-8f, wd, step);
+        }
         for (int i = 0; i < t; i++) {
             String w = "adamw" + (t > 1 ? "Multi" : "") + " step " + step + " n=" + sizes[i];
             c.close(w + " param", gp[i], p[i], F32);

@@ -31,28 +31,34 @@ public final class GpuChecks {
 
     /** Helpers for one check: seeded random CPU tensors, uploads, NaN-poisoned GPU outputs. */
     public static final class Ctx {
+        /** The CUDA backend under test (null when the device checks run on another backend: {@link FusedChecks}). */
         public final CudaBackend gpu;
+        /** The backend under test (the GPU, or any backend for the capability checks). */
+        public final Backend dev;
         public final Backend cpu = Backends.cpu();
         public final Rng rng;
         final List<Result> results = new ArrayList<>();
         final String prefix;
 
-        Ctx(CudaBackend gpu, long seed, String prefix) {
+        Ctx(CudaBackend gpu, long seed, String prefix) { this(gpu, gpu, seed, prefix); }
+
+        Ctx(Backend dev, CudaBackend gpu, long seed, String prefix) {
             this.gpu = gpu;
+            this.dev = dev;
             this.rng = new Rng(seed);
             this.prefix = prefix;
         }
 
         public Tensor rand(int... shape) { return Tensor.rand(DType.F32, rng, -2, 2, shape); }
 
-        public Tensor up(Tensor cpuTensor) { return gpu.fromCpu(cpuTensor); }
+        public Tensor up(Tensor cpuTensor) { return dev.fromCpu(cpuTensor); }
 
-        public Tensor down(Tensor gpuTensor) { return gpu.toCpu(gpuTensor); }
+        public Tensor down(Tensor gpuTensor) { return dev.toCpu(gpuTensor); }
 
-        /** A GPU tensor full of NaN: an output the op must overwrite completely. */
+        /** A device tensor full of NaN: an output the op must overwrite completely. */
         public Tensor poisoned(int... shape) {
-            Tensor t = gpu.empty(DType.F32, shape);
-            gpu.fill(t, Float.NaN);
+            Tensor t = dev.empty(DType.F32, shape);
+            dev.fill(t, Float.NaN);
             return t;
         }
 
@@ -106,6 +112,7 @@ public final class GpuChecks {
         CHECKS.put("reductions-loss", c -> { RowChecks.reductionsAndLoss(c); return null; });
         CHECKS.put("layout", c -> { LayoutChecks.run(c); return null; });
         CHECKS.put("dropout-adamw-bf16", c -> { ElementwiseChecks.randomAndOptimizer(c); return null; });
+        for (String f : FusedChecks.NAMES) CHECKS.put(f, c -> { FusedChecks.run(f, c); return null; });
     }
 
     private GpuChecks() {}
@@ -125,6 +132,21 @@ public final class GpuChecks {
             gpu.setPrecision(before);
         }
         return c.results;
+    }
+
+    /**
+     * The capability checks ({@link FusedChecks}) on any backend against the CPU's composites: on the GPU they are
+     * part of {@link #run}; on other backends they check the checks themselves.
+     */
+    public static List<Result> runFused(Backend dev, long seed) {
+        List<Result> all = new ArrayList<>();
+        for (String f : FusedChecks.NAMES) {
+            Ctx c = new Ctx(dev, dev instanceof CudaBackend cb ? cb : null, seed, f + ": ");
+            FusedChecks.run(f, c);
+            dev.synchronize();
+            all.addAll(c.results);
+        }
+        return all;
     }
 
     public static List<Result> runAll(CudaBackend gpu, long seed) {

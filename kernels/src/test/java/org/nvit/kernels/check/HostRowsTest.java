@@ -64,9 +64,13 @@ class HostRowsTest {
         }
     }
 
+    /** Every warp-row kernel (4..32 values per lane, scalar and float4), several backward blocks, the block path. */
+    static final int[][] LN_SHAPES = {{1, 7}, {5, 96}, {3, 200}, {2, 201}, {4, 384}, {3, 385}, {2, 768}, {2, 769},
+            {70, 33}, {2, 1100}};
+
     @Test
     void layerNormForwardFusedAndBackward() throws Exception {
-        for (int[] s : new int[][]{{1, 7}, {5, 96}, {2, 700}, {70, 33}}) {
+        for (int[] s : LN_SHAPES) {
             int rows = s[0], n = s[1];
             String h = rows + " " + n;
             Tensor x = rand(s), res = rand(s), gamma = rand(n), beta = rand(n);
@@ -93,6 +97,10 @@ class HostRowsTest {
             REF.layerNormBackward(sum, gy, gamma, mean, rstd, gx, gG, gB);
             check("layernorm_backward " + h, host("layernorm_backward " + h, sum, gy, gamma, mean, rstd, gG0, gB0),
                     gx, gG, gB);
+            Tensor gx0 = rand(s), added = gx0.copy(); // the accumulating form: gx0 + the input gradient
+            REF.axpy(1f, gx, added);
+            float[] got2 = host("layernorm_backward_add " + h, sum, gy, gamma, mean, rstd, gG0, gB0, gx0);
+            check("layernorm_backward_add " + h, java.util.Arrays.copyOf(got2, (int) gx.numel()), added);
         }
     }
 
@@ -103,7 +111,7 @@ class HostRowsTest {
      */
     @Test
     void maskedLayerNormIgnoresMaskedOffChannels() throws Exception {
-        for (int[] s : new int[][]{{1, 7}, {5, 96}, {2, 700}, {70, 33}, {3, 9}, {4, 40}}) {
+        for (int[] s : new int[][]{{1, 7}, {5, 96}, {2, 700}, {70, 33}, {3, 9}, {4, 40}, {2, 1100}}) {
             int rows = s[0], n = s[1];
             String h = rows + " " + n;
             Tensor mask = Tensor.zeros(n);
@@ -141,13 +149,13 @@ class HostRowsTest {
 
     @Test
     void columnSumsLossAndAdamW() throws Exception {
-        for (int[] s : new int[][]{{1, 1}, {100, 40}, {300, 3}}) {
+        for (int[] s : new int[][]{{1, 1}, {100, 40}, {300, 3}, {2500, 5}}) { // 2500 rows: the full 64 chunks
             String h = s[0] + " " + s[1];
             Tensor x = rand(s), out = rand(s[1]), out0 = out.copy();
             REF.sumRows(x, out, true);
             check("sum_rows " + h, host("sum_rows " + h, x, out0), out);
         }
-        for (int[] s : new int[][]{{3, 10}, {2, 700}}) {
+        for (int[] s : new int[][]{{3, 10}, {2, 700}, {37, 12}}) {
             String h = s[0] + " " + s[1];
             Tensor logits = rand(s), t = Tensor.rand(DType.F32, rng, 0, 1, s), grad = Tensor.zeros(s);
             double loss = REF.crossEntropySoft(logits, t, grad, 2f);
@@ -156,16 +164,55 @@ class HostRowsTest {
             for (int r = 0; r < s[0]; r++) mean += got[r];
             mean /= s[0];
             assertEquals(loss, mean, F32 * Math.abs(loss), "loss " + h);
-            check("cross_entropy grad " + h, java.util.Arrays.copyOfRange(got, s[0], got.length), grad);
+            check("cross_entropy grad " + h, java.util.Arrays.copyOfRange(got, s[0], got.length - 1), grad);
+            assertEquals(loss, got[got.length - 1], F32 * Math.abs(loss), "the device-side mean " + h);
         }
         int tensors = 3, n = 8; // chunks of 3 elements: ragged last chunk per tensor
         Tensor[] in = new Tensor[4 * tensors], refs = new Tensor[3 * tensors];
         for (int i = 0; i < tensors; i++) {
             Tensor p = rand(n), g = rand(n), m = rand(n), v = Tensor.rand(DType.F32, rng, 0, 1, n);
             in[4 * i] = p.copy(); in[4 * i + 1] = g; in[4 * i + 2] = m.copy(); in[4 * i + 3] = v.copy();
-            REF.adamw(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 3);
+            REF.adamw(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, i % 2 == 0 ? 0.05f : 0f, 3); // host_rows' decays
             refs[3 * i] = p; refs[3 * i + 1] = m; refs[3 * i + 2] = v;
         }
         check("adamw multi", host("adamw " + tensors + " " + n, in), refs);
+    }
+
+    /** The EMA's axpby, the global norm (single launch), the clip factor and the scaling by it, over ragged tensors. */
+    @Test
+    void multiTensorClipAndEma() throws Exception {
+        for (double spread : new double[]{0.1, 2}) { // under and over the host's max norm of 2
+            int tensors = 4, n = 6;
+            Tensor[] in = new Tensor[2 * tensors], ys = new Tensor[tensors], xs = new Tensor[tensors];
+            double sq = 0;
+            for (int i = 0; i < tensors; i++) {
+                Tensor x = Tensor.rand(DType.F32, rng, -spread, spread, n + i), y = rand(n + i);
+                in[2 * i] = x; in[2 * i + 1] = y.copy();
+                REF.scale(y, 0.9f, y);
+                REF.axpy(0.1f, x, y);
+                ys[i] = y;
+                xs[i] = x.copy();
+                for (int j = 0; j < x.numel(); j++) sq += x.getFlat(j) * x.getFlat(j);
+            }
+            double norm = Math.sqrt(sq), factor = norm > 2 ? 2 / (norm + 1e-6) : 1;
+            for (Tensor x : xs) REF.scale(x, (float) factor, x);
+            Tensor scalars = Tensor.of(new float[]{(float) sq, (float) norm, (float) factor}, 3);
+            Tensor[] refs = new Tensor[2 * tensors + 1];
+            System.arraycopy(ys, 0, refs, 0, tensors);
+            refs[tensors] = scalars;
+            System.arraycopy(xs, 0, refs, tensors + 1, tensors);
+            check("multi spread " + spread, host("multi " + tensors + " " + n, in), refs);
+        }
+    }
+
+    @Test
+    void biasGeluBackwardWithItsBiasGradient() throws Exception {
+        for (int[] s : new int[][]{{1, 1}, {50, 37}, {9, 200}}) {
+            String h = s[0] + " " + s[1];
+            Tensor pre = rand(s), gy = rand(s), gb = rand(s[1]), gb0 = gb.copy(), gx = Tensor.zeros(s);
+            REF.geluBackward(pre, gy, gx);
+            REF.sumRows(gx, gb, true);
+            check("bias_gelu_backward " + h, host("bias_gelu_backward " + h, pre, gy, gb0), gx, gb);
+        }
     }
 }

@@ -46,12 +46,14 @@ public final class Attention {
     public boolean fused() { return qkv != null; }
 
     /** x [B, N, E] -> [B, N, E]. */
-    public Var forward(Var x) {
+    public Var forward(Var x) { return proj.forward(heads(x)); }
+
+    /** The heads' outputs before the output projection: x [B, N, E] -> [B, N, H*v]. */
+    public Var heads(Var x) {
         int h = spec.heads();
-        Var heads = qkv != null
+        return qkv != null
                 ? F.attention(qkv.forward(x), h, spec.qkDim(), spec.vDim(), scale)
                 : F.attention(q.forward(x), k.forward(x), v.forward(x), h, scale);
-        return proj.forward(heads);
     }
 
     /** True when this block's layout is the fused one (qk == v): the layout every dense model of ours writes. */

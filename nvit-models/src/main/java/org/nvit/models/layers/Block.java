@@ -26,14 +26,14 @@ public final class Block {
         mlp = new Mlp(p, name + ".mlp", dim, spec.mlpDim());
     }
 
-    /** dropPath is this block's stochastic-depth rate; it applies only when training with rate > 0. */
+    /**
+     * dropPath is this block's stochastic-depth rate; it applies only when training with rate > 0. Each branch's
+     * output projection, drop-path and residual add are one {@link F#residualLinear}.
+     */
     public Var forward(Var x, boolean training, double dropPath, Rng rng) {
-        x = F.add(x, maybeDrop(attn.forward(norm1.forward(x)), training, dropPath, rng));
-        return F.add(x, maybeDrop(mlp.forward(norm2.forward(x)), training, dropPath, rng));
-    }
-
-    private static Var maybeDrop(Var y, boolean training, double p, Rng rng) {
-        return training && p > 0 ? F.dropPath(y, p, rng) : y;
+        double p = training ? dropPath : 0;
+        x = F.residualLinear(x, attn.heads(norm1.forward(x)), attn.proj.weight, attn.proj.bias, p, rng);
+        return F.residualLinear(x, mlp.hidden(norm2.forward(x)), mlp.fc2.weight, mlp.fc2.bias, p, rng);
     }
 
     /** The couplings of block {@code index} (named {@code name}), its attention fused or not. */

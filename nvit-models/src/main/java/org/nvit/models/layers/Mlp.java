@@ -16,7 +16,10 @@ public final class Mlp {
         fc2 = new Linear(p, name + ".fc2", hidden, dim);
     }
 
-    public Var forward(Var x) { return fc2.forward(F.gelu(fc1.forward(x))); }
+    public Var forward(Var x) { return fc2.forward(hidden(x)); }
+
+    /** GELU(fc1 x), the hidden layer (one GEMM and one fused bias + GELU pass). */
+    public Var hidden(Var x) { return F.linearGelu(x, fc1.weight, fc1.bias); }
 
     /** A hidden neuron owns its fc1 row and fc2 column; the embedding owns fc1's input columns and fc2's output rows. */
     static void couplings(List<Coupling> out, String name, int block, int embed, int hidden) {
