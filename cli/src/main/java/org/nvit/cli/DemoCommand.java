@@ -58,6 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
         train.data = data;
         train.seed = seed;
         train.output = dense.toString();
+        train.overwrite = true; // the demo redoes its own stages (a rerun replaces an earlier demo in --output)
         train.epochs = epochs;
         stage(out, "1/5 train the dense model (nvit train with these defaults)", "train --model " + model + " --data " + data
                 + " --seed " + seed + " --output " + dense + (epochs != null ? " --epochs " + epochs : ""));
@@ -81,6 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         p.interval = interval;
         p.seed = seed;
         p.output = prune.toString();
+        p.overwrite = true;
         stage(out, "3/5 prune to " + Math.round(100 * target) + "% of the table latency", "prune --checkpoint " + denseModel
                 + " --data " + data + " --lut " + lut + " --target-latency " + target + " --interval " + interval + " --seed "
                 + seed + " --output " + prune);
@@ -95,6 +97,7 @@ public final class DemoCommand implements Callable<Integer> {
         tune.warmupEpochs = 0.0;
         tune.seed = seed;
         tune.output = ft.toString();
+        tune.overwrite = true;
         stage(out, "4/5 fine-tune the pruned model, distilling from the dense one", "train --init " + tune.init + " --data " + data
                 + " --epochs " + finetuneEpochs + " --teacher " + denseModel + " --distillation-type soft --warmup-epochs 0 --seed "
                 + seed + " --output " + ft);

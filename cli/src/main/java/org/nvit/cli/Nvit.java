@@ -34,6 +34,8 @@ public final class Nvit implements Runnable {
 
     public static void main(String[] args) {
         RankThreads.apply();
+        String v = Nvit.class.getPackage().getImplementationVersion(); // for the run records (args.json)
+        if (v != null && System.getProperty("nvit.version") == null) System.setProperty("nvit.version", v);
         System.exit(run(args));
     }
 

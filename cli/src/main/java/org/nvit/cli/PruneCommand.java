@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * (the workflow is {@link PruneRun}; this command parses and prints). Fine-tuning the result is left to
  * {@code nvit train} on the written model.safetensors.
  */
-@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Latency-aware global structural pruning (NViT) of a trained model; writes the dense pruned model and a report.")
 public final class PruneCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

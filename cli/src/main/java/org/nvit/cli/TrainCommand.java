@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * {@code nvit train}: trains a ViT/DeiT/NViT from scratch (DeiT recipe), fine-tunes one on new data, or resumes a run;
  * with no arguments, the default job. The flags bind straight onto {@link TrainOptions}, the type a Java caller uses.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Train a model from scratch (DeiT recipe), or fine-tune one (--finetune). With no arguments: the default small ViT on Fashion-MNIST.")
 public final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

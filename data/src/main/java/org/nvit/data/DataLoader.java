@@ -82,14 +82,17 @@ public final class DataLoader implements AutoCloseable {
         });
     }
 
-    /** Training loader: train transform, shuffled, drop_last, prefetch 3. */
+    /** Batches in flight: at least 3, and one per worker so that no worker waits for the consumer. */
+    private static int prefetchFor(int workers) { return Math.max(3, workers); }
+
+    /** Training loader: train transform, shuffled, drop_last, a batch in flight per worker (at least 3). */
     public static DataLoader train(Dataset ds, AugmentConfig cfg, int batchSize, long seed, int workers) {
-        return new DataLoader(ds, Transforms.train(cfg), cfg, batchSize, true, seed, workers, 3);
+        return new DataLoader(ds, Transforms.train(cfg), cfg, batchSize, true, seed, workers, prefetchFor(workers));
     }
 
-    /** Eval loader: eval transform, data set order, remainder batch kept, prefetch 3. */
+    /** Eval loader: eval transform, data set order, remainder batch kept. */
     public static DataLoader eval(Dataset ds, AugmentConfig cfg, int batchSize, int workers) {
-        return new DataLoader(ds, Transforms.eval(cfg), cfg, batchSize, false, 0, workers, 3);
+        return new DataLoader(ds, Transforms.eval(cfg), cfg, batchSize, false, 0, workers, prefetchFor(workers));
     }
 
     /**
@@ -97,7 +100,7 @@ public final class DataLoader implements AutoCloseable {
      * batches of ranks x batchSize in the single-process order of the same seed.
      */
     public static DataLoader shard(Dataset ds, AugmentConfig cfg, int batchSize, long seed, int workers, int rank, int ranks) {
-        return new DataLoader(ds, Transforms.train(cfg), cfg, batchSize, true, seed, workers, 3, rank, ranks);
+        return new DataLoader(ds, Transforms.train(cfg), cfg, batchSize, true, seed, workers, prefetchFor(workers), rank, ranks);
     }
 
     /** Images per batch of this rank. */

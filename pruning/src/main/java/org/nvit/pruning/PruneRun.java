@@ -111,6 +111,11 @@ public final class PruneRun {
     public static Outcome run(PruneRunOptions options, Backend backend, PrintWriter out, Communicator comm) throws IOException {
         options.ranks = comm.size();
         PruneRun r = new PruneRun(options, backend, out, comm);
+        if (!options.overwrite)
+            for (String f : java.util.List.of("prune.ckpt", "report.md", "model.safetensors"))
+                if (Files.exists(r.dir.resolve(f)))
+                    throw new IllegalArgumentException("--output " + r.dir + " already holds a pruning run (" + f + "); continue it with"
+                            + " --resume " + r.dir + ", replace it with --overwrite, or choose another --output");
         if (comm.isRoot()) {
             Files.createDirectories(r.dir);
             AtomicFiles.removeStaleTemporaries(r.dir);

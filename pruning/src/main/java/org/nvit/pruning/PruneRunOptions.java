@@ -23,46 +23,48 @@ public final class PruneRunOptions {
     public String heads;
     @Option(names = "--lut", description = "Latency table from 'nvit lut build'.")
     public String lut;
-    @Option(names = "--data", description = DataSources.USAGE + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--data", "--data-path"}, description = DataSources.USAGE + ".")
     public String data = "fashion-mnist";
-    @Option(names = "--target-latency", description = "Stop at this fraction of the original table latency (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--target-latency", description = "Stop at this fraction of the original table latency.")
     public double target = 0.5;
-    @Option(names = "--output", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--output", "--output_dir"}, description = "Output folder.")
     public String output = "runs/prune";
-    @Option(names = "--interval", description = "Batches between pruning steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--interval", description = "Batches between pruning steps.")
     public int interval = 100;
-    @Option(names = "--per-step", description = "Groups pruned per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--per-step", description = "Groups pruned per step.")
     public int perStep = 2;
-    @Option(names = "--latency-reg", description = "Factor on the calibrated latency coefficient eta; 0 = importance only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-reg", description = "Factor on the calibrated latency coefficient eta; 0 = importance only.")
     public double latencyReg = 1.0;
     @Option(names = "--eta", description = "An absolute latency coefficient (table seconds to importance units; the paper's "
             + "code uses 5e-4 with its V100 table) instead of the one calibrated at the first step from --latency-reg.")
     public Double eta;
-    @Option(names = "--kl-coeff", description = "Weight of KL(teacher || student); 0 = no teacher (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kl-coeff", description = "Weight of KL(teacher || student); 0 = no teacher.")
     public double klCoeff = 10;
-    @Option(names = "--kl-tau", description = "KL temperature (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kl-tau", description = "KL temperature.")
     public double klTau = 3;
-    @Option(names = "--max-steps", description = "At most this many pruning steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-steps", description = "At most this many pruning steps.")
     public int maxSteps = 1219;
-    @Option(names = "--importance", description = "taylor, first-order or magnitude (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--importance", description = "taylor, first-order or magnitude.")
     public String importance = "taylor";
-    @Option(names = "--lr", description = "Constant AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", description = "Constant AdamW learning rate.")
     public double lr = 1e-4;
-    @Option(names = "--weight-decay", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", description = "AdamW weight decay.")
     public double weightDecay = 0.05;
-    @Option(names = {"--batch-size", "-b"}, description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--batch-size", "-b"}, description = "Images per step.")
     public int batchSize = 64;
-    @Option(names = "--workers", description = "Data loading threads (default: ${DEFAULT-VALUE}).")
-    public int workers = 1;
-    @Option(names = "--seed", description = "Seed of the data order (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-j", "--workers"}, description = "Data loading threads (default: one per core).")
+    public int workers = org.nvit.data.LoaderDefaults.workers();
+    @Option(names = "--seed", description = "Seed of the data order.")
     public long seed = 0;
-    @Option(names = "--eval-batches", description = "Validation batches for the accuracies, 0 = the whole split (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-batches", description = "Validation batches for the accuracies, 0 = the whole split.")
     public int evalBatches = 0;
     @Option(names = "--group-sizes", description = "Units pruned together per kind, e.g. emb=16,head=2,qk=8,v=8,mlp=16 (NViT's, the default).")
     public String groupSizes;
     @Option(names = "--no-measure", description = "Skip measuring the latency of the original and pruned models.")
     public boolean noMeasure;
-    @Option(names = "--checkpoint-every", description = "Write the resumable state every N batches, 0 = only on SIGINT/SIGTERM (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--overwrite", description = "Prune into an --output folder that already holds a pruning run, replacing it.")
+    @com.fasterxml.jackson.annotation.JsonIgnore public boolean overwrite;
+    @Option(names = "--checkpoint-every", description = "Write the resumable state every N batches, 0 = only on SIGINT/SIGTERM.")
     public int checkpointEvery = 500;
     /** cpu, cuda or auto; set by the command's --device. */
     public String device = "cpu";

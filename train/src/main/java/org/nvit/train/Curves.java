@@ -16,13 +16,13 @@ public final class Curves {
 
     public static void write(Path png, List<EpochMetrics> metrics) throws IOException {
         if (metrics.isEmpty()) return;
-        double[] ep = metrics.stream().mapToDouble(EpochMetrics::epoch).map(e -> e + 1).toArray();
+        double[] ep = metrics.stream().mapToDouble(EpochMetrics::epoch).toArray();
         XYChart loss = chart("Loss", "loss");
         add(loss, "train loss", ep, metrics.stream().mapToDouble(EpochMetrics::trainLoss).toArray());
         add(loss, "val loss", ep, metrics.stream().mapToDouble(EpochMetrics::valLoss).toArray());
         XYChart acc = chart("Validation accuracy", "accuracy (%)");
-        add(acc, "top-1", ep, metrics.stream().mapToDouble(m -> 100 * m.valTop1()).toArray());
-        add(acc, "top-5", ep, metrics.stream().mapToDouble(m -> 100 * m.valTop5()).toArray());
+        add(acc, "top-1", ep, metrics.stream().mapToDouble(EpochMetrics::valTop1).toArray());
+        add(acc, "top-5", ep, metrics.stream().mapToDouble(EpochMetrics::valTop5).toArray());
         var l = BitmapEncoder.getBufferedImage(loss);
         var a = BitmapEncoder.getBufferedImage(acc);
         var img = new java.awt.image.BufferedImage(l.getWidth() + a.getWidth(), Math.max(l.getHeight(), a.getHeight()),

@@ -2,7 +2,7 @@ package org.nvit.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** One line of metrics.jsonl: the summary of one epoch. */
+/** One line of metrics.jsonl (and metrics.csv): the summary of one epoch, counted from 1; accuracies in %. */
 public record EpochMetrics(
         @JsonProperty("epoch") int epoch,
         @JsonProperty("train_loss") double trainLoss,

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.PUBLIC_ONLY)
 public final class TrainOptions implements Cloneable {
-    @Option(names = "--model", description = "Preset name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "Preset name.")
     public String model = "vit_fmnist_patch7";
     @Option(names = "--config", description = "Model config JSON file (instead of --model).")
     public String configFile;
@@ -33,15 +33,18 @@ public final class TrainOptions implements Cloneable {
     public String finetune;
     @Option(names = "--img-size", description = "Image size of the model (default: the model's).")
     public Integer imgSize;
-    @Option(names = "--data", description = "fashion-mnist | cifar10:DIR | imagefolder:DIR | synthetic (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--data", "--data-path"}, description = "fashion-mnist | cifar10:DIR | imagefolder:DIR (or a bare folder) | synthetic.")
     public String data = "fashion-mnist";
     @Option(names = "--epochs", description = "Epochs (default: per data set, 16 for Fashion-MNIST; with --resume: the checkpoint's).")
     public Integer epochs;
-    @Option(names = {"--batch-size", "-b"}, description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--batch-size", "-b"}, description = "Images per step.")
     public int batchSize = 128;
     /** Peak learning rate; null = the data set's (Fashion-MNIST 2e-3), else baseLr x batch / 512 (DeiT's linear scaling). */
     @Option(names = "--lr", description = "Peak learning rate (default: per data set; DeiT's 5e-4 x batch / 512 for image folders, 2e-3 for Fashion-MNIST).")
     public Double lr;
+    /** DeiT's rule: a base rate scaled by the total batch / 512 (the effective lr is printed at start). */
+    @Option(names = "--blr", description = "Base learning rate, scaled by the total batch / 512 as DeiT scales its --lr (instead of --lr, which is absolute).")
+    public Double blr;
     public double baseLr = 5e-4;
     @Option(names = "--min-lr", description = "Final learning rate of the cosine schedule (default: 1e-5, or lr/10 when that is lower).")
     public Double minLr;
@@ -50,7 +53,7 @@ public final class TrainOptions implements Cloneable {
     /** Warm-up length in epochs; null = min(5, epochs / 10): DeiT's 5 for long runs, a tenth of a short one. */
     @Option(names = "--warmup-epochs", description = "Default: min(5, epochs / 10).")
     public Double warmupEpochs;
-    @Option(names = "--weight-decay", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", description = "AdamW weight decay.")
     public double weightDecay = 0.05;
     /** Stochastic depth of the last block; block i gets dropPath * i / (depth - 1). */
     @Option(names = "--drop-path", description = "Stochastic depth (default: per data set; 0.1, 0 for Fashion-MNIST).")
@@ -62,33 +65,43 @@ public final class TrainOptions implements Cloneable {
     @Option(names = "--cutmix", description = "CutMix alpha, 0 = off (default: per data set).")
     public Double cutmix;
     /** Global-norm gradient clipping; 0 = off. */
-    @Option(names = "--clip-grad", description = "Gradient clipping by global norm, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip-grad", description = "Gradient clipping by global norm, 0 = off.")
     public double clipGrad = 0;
     /** EMA decay of the weights; 0 = no EMA. */
-    @Option(names = "--model-ema-decay", description = "EMA of weights, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model-ema-decay", description = "EMA of weights, 0 = off.")
     public double emaDecay = 0;
+    /** DeiT's switch: an EMA of the weights at DeiT's decay 0.99996 unless --model-ema-decay says otherwise. */
+    @Option(names = "--model-ema", description = "Keep an EMA of the weights at DeiT's decay 0.99996 (see --model-ema-decay).")
+    public boolean modelEma;
+    @Option(names = {"--num-classes", "--nb-classes"}, description = "Classes of the model's head (default: the data set's; must match it).")
+    public Integer numClasses;
+    /** Evaluate the model (--resume, --init or --finetune) on the validation split, without training. */
+    @Option(names = "--eval", description = "Only evaluate the model given by --init, --finetune or --resume on the validation split.")
+    @com.fasterxml.jackson.annotation.JsonIgnore public boolean evalOnly;
+    @Option(names = "--overwrite", description = "Train into an --output folder that already holds a run, replacing its files.")
+    @com.fasterxml.jackson.annotation.JsonIgnore public boolean overwrite;
     @Option(names = "--teacher", description = "Teacher checkpoint for distillation.")
     public String teacher;
     @Option(names = "--teacher-heads", description = "Head counts of a teacher file without config (N or a,b,c...).")
     public String teacherHeads;
-    @Option(names = "--distillation-type", description = "none | soft | hard (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--distillation-type", description = "none | soft | hard.")
     public String distillationType = "none";
-    @Option(names = "--distillation-alpha", description = "Weight of the distillation term (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--distillation-alpha", description = "Weight of the distillation term.")
     public double distillationAlpha = 0.5;
-    @Option(names = "--distillation-tau", description = "Soft distillation temperature (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--distillation-tau", description = "Soft distillation temperature.")
     public double distillationTau = 1.0;
-    @Option(names = "--output", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--output", "--output_dir"}, description = "Output folder.")
     public String output = "runs/train";
-    @Option(names = "--seed", description = "Seed of the init, the data order and every random draw (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", description = "Seed of the init, the data order and every random draw.")
     public long seed = 0;
     /** cpu, cuda or auto; set by the command's --device. */
     public String device = "cpu";
     /** GPU GEMM precision (fp32, tf32, bf16); null = the GPU default (tf32). Kept so that a resumed run matches. */
     public String precision;
-    @Option(names = "--workers", description = "Data loading threads (default: ${DEFAULT-VALUE}).")
-    public int workers = 1;
+    @Option(names = {"-j", "--workers"}, description = "Data loading threads (default: one per core).")
+    public int workers = org.nvit.data.LoaderDefaults.workers();
     /** Also checkpoint every N optimizer steps (0 = only at epoch ends). */
-    @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps, 0 = only at epoch ends (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", description = "Also checkpoint every N steps, 0 = only at epoch ends.")
     public int checkpointEvery = 0;
     /** Augmentation switches; null = the data set's default. */
     @Option(names = "--random-crop", negatable = true, description = "Random crop augmentation (default: per data set).")
@@ -103,9 +116,9 @@ public final class TrainOptions implements Cloneable {
     @Option(names = "--aug", description = "Augmentation overrides key=value,... (rrc, scale, pad, hflip, randaug, erasing, mixup, cutmix, smoothing, ...).")
     public String aug;
     /** Stop after this many optimizer steps in total (0 = run all epochs); for smoke tests and quick runs. */
-    @Option(names = "--max-steps", description = "Stop after N optimizer steps, 0 = all epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-steps", description = "Stop after N optimizer steps, 0 = all epochs.")
     public long maxSteps = 0;
-    @Option(names = "--eval-batch-size", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-batch-size", description = "Evaluation batch size.")
     public int evalBatchSize = 256;
     /** Ranks of the data-parallel job (set from the communicator, not a flag); --batch-size is per rank. */
     public int ranks = 1;
@@ -121,6 +134,7 @@ public final class TrainOptions implements Cloneable {
     /** The peak learning rate: explicit, the data set's, or scaled linearly with the batch (DeiT). */
     public double peakLr() {
         if (lr != null) return lr;
+        if (blr != null) return blr * effectiveBatch() / 512.0;
         Double r = Recipe.defaultsFor(data).lr();
         return r != null ? r : baseLr * effectiveBatch() / 512.0;
     }
@@ -136,6 +150,9 @@ public final class TrainOptions implements Cloneable {
         TrainOptions o = copy();
         o.epochs = epochs();
         o.lr = peakLr();
+        o.blr = null;
+        if (modelEma && emaDecay == 0) o.emaDecay = 0.99996;
+        o.modelEma = false;
         o.minLr = minLr();
         o.warmupLr = warmupLr();
         o.dropPath = dropPath();
@@ -158,6 +175,9 @@ public final class TrainOptions implements Cloneable {
         if (epochs() < 1) throw new IllegalArgumentException("--epochs must be >= 1 (got " + epochs() + ")");
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1 (got " + batchSize + ")");
         if (ranks < 1) throw new IllegalArgumentException("a job needs >= 1 rank (got " + ranks + ")");
+        if (lr != null && blr != null)
+            throw new IllegalArgumentException("--lr and --blr exclude each other: --lr is the rate itself, --blr a base rate scaled by the total batch / 512");
+        if (numClasses != null && numClasses < 1) throw new IllegalArgumentException("--num-classes must be >= 1");
         if (!(peakLr() > 0) || Double.isInfinite(peakLr()))
             throw new IllegalArgumentException("--lr must be a finite number > 0 (got " + peakLr() + ")");
         if (!(minLr() >= 0) || minLr() > peakLr())

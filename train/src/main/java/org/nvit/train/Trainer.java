@@ -63,6 +63,8 @@ public final class Trainer {
     private final AugmentConfig aug;
     private final MetricsLog metrics;
     private final PrintStream log;
+    /** stderr, and train.log in the run folder once the folder is known to be this run's. */
+    private final RunLog teeLog = new RunLog(System.err);
     private final String source;
     private final Communicator comm;
     private final DataParallel parallel;
@@ -94,7 +96,8 @@ public final class Trainer {
         this.o = options.validate().resolved();
         this.backend = backend;
         this.comm = comm;
-        this.log = comm.isRoot() ? System.err : new PrintStream(java.io.OutputStream.nullOutputStream());
+        this.log = comm.isRoot() ? new PrintStream(teeLog, true, java.nio.charset.StandardCharsets.UTF_8)
+                : new PrintStream(java.io.OutputStream.nullOutputStream());
         if (o.ranks != comm.size())
             throw new IllegalArgumentException(Path.of(o.output).resolve("last.ckpt") + " was written by a run on " + o.ranks
                     + " rank(s) (" + o.batchSize + " images each); resume it on as many (mpirun -np " + o.ranks
@@ -132,6 +135,9 @@ public final class Trainer {
         if (data.channels() != c.inChans())
             throw new IllegalArgumentException("--data " + o.data + " has " + data.channels() + " channel(s) but the model takes "
                     + c.inChans() + "; pick a model for this data (e.g. --model vit_fmnist_patch7 for Fashion-MNIST)");
+        if (o.numClasses != null && o.numClasses != data.numClasses())
+            throw new IllegalArgumentException("--num-classes " + o.numClasses + " but --data " + o.data + " has " + data.numClasses()
+                    + " classes; drop --num-classes or give the data set's count");
         if (resume == null && o.finetune != null) {
             FineTune.Adapted a = FineTune.adapt(c, start, data.numClasses(), imageSize);
             c = a.config();
@@ -174,7 +180,10 @@ public final class Trainer {
             pos = new TrainCheckpoint.Position(0, 0, 0, -1, o.seed);
         }
         for (String n : notes) log.println("note: " + n);
+        this.resumed = resume != null;
     }
+
+    private final boolean resumed;
 
     /**
      * Continues the run saved in dir/last.ckpt with its saved options; epochs > 0 extends or shortens the run and
@@ -216,14 +225,17 @@ public final class Trainer {
     /** The same as one rank of {@code comm}'s job; every rank reads the same last.ckpt. */
     public static Trainer resume(Path dir, TrainOptions given, Set<String> explicit, Function<TrainOptions, Backend> device,
                                  Communicator comm) throws IOException {
+        if (Files.isRegularFile(dir)) dir = dir.toAbsolutePath().getParent(); // --resume RUN/last.ckpt is the run RUN
         TrainCheckpoint.Loaded l = TrainCheckpoint.load(dir.resolve("last.ckpt"));
         TrainOptions opts = l.options();
         opts.output = dir.toString();
+        opts.evalOnly = given.evalOnly;
         opts.maxSteps = given.maxSteps; // a limit of the invocation that saved the checkpoint, not of the run
         List<String> applied = new ArrayList<>();
         for (String flag : explicit) {
             Field f = optionField(flag);
-            if (f == null || flag.equals("--output")) continue;
+            // the folder is the resumed run's; --eval and --overwrite say what this invocation does, not the recipe
+            if (f == null || f.getName().equals("output") || f.getName().equals("evalOnly") || f.getName().equals("overwrite")) continue;
             try {
                 Object was = f.get(opts), now = f.get(given);
                 if (Objects.equals(was, now)) continue;
@@ -285,9 +297,13 @@ public final class Trainer {
 
     /** Runs the remaining epochs; returns the last epoch's evaluation. */
     public Evaluator.Result run() throws IOException {
+        if (o.evalOnly) return evaluateOnly();
         if (comm.isRoot()) {
+            if (!resumed && !o.overwrite) refuseAnExistingRun();
             Files.createDirectories(out);
             org.nvit.weights.AtomicFiles.removeStaleTemporaries(out); // left by a run that was killed while writing
+            teeLog.attach(out.resolve("train.log"));
+            if (!resumed) RunRecord.write(out.resolve("args.json"), o, aug, cfg);
         }
         try (StopSignal signal = new StopSignal();
              DataLoader train = comm.size() == 1 ? DataLoader.train(data.train(), aug, o.batchSize, o.seed, o.workers)
@@ -295,6 +311,31 @@ public final class Trainer {
              DataLoader val = DataLoader.eval(valPart(), aug, o.evalBatchSize, o.workers)) {
             return loop(train, val, signal);
         }
+    }
+
+    /**
+     * A fresh run must not write into a folder that holds another run: metrics.jsonl would be truncated and
+     * best.safetensors replaced. --resume continues that run, --overwrite replaces it.
+     */
+    private void refuseAnExistingRun() {
+        List<String> found = new ArrayList<>();
+        for (String f : List.of("last.ckpt", "metrics.jsonl", "model.safetensors", "best.safetensors"))
+            if (Files.exists(out.resolve(f))) found.add(f);
+        if (!found.isEmpty())
+            throw new IllegalArgumentException("--output " + out + " already holds a run (" + String.join(", ", found)
+                    + "); continue it with --resume " + out + ", replace it with --overwrite, or choose another --output");
+    }
+
+    /** --eval: the validation split's top-1, top-5 and loss of the model this run would train, without training. */
+    private Evaluator.Result evaluateOnly() {
+        Evaluator.Result r;
+        try (DataLoader val = DataLoader.eval(valPart(), aug, o.evalBatchSize, o.workers)) {
+            r = Evaluator.evaluate(model, val);
+            if (data.val().size() >= comm.size()) r = Evaluator.overRanks(r, comm);
+        }
+        log.printf(Locale.ROOT, "eval of %s on %s: top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%d images)%n", source, o.data,
+                100 * r.top1(), 100 * r.top5(), r.loss(), r.images());
+        return r;
     }
 
     /** Data parallel: this rank's contiguous part of the validation split (the counts are added up over the ranks). */
@@ -366,7 +407,7 @@ public final class Trainer {
             last = Evaluator.evaluate(model, val);
             if (data.val().size() >= comm.size()) last = Evaluator.overRanks(last, comm);
             double trainLoss = steps == 0 ? Double.NaN : lossSum / steps;
-            EpochMetrics m = new EpochMetrics(epoch, trainLoss, last.loss(), last.top1(), last.top5(), lr.lr(pos.step() - 1),
+            EpochMetrics m = new EpochMetrics(epoch + 1, trainLoss, last.loss(), 100 * last.top1(), 100 * last.top5(), lr.lr(pos.step() - 1),
                     images / seconds, seconds);
             if (comm.isRoot()) metrics.append(m);
             // a model with NaN/Inf logits or a non-finite validation loss is broken, whatever its top-1 says: never the best

@@ -224,4 +224,54 @@ class TrainerTest {
         d.distillationType = "hard";
         assertTrue(assertThrows(IllegalArgumentException.class, d::validate).getMessage().contains("--teacher"));
     }
+
+    @Test void aRunFolderIsNotOverwrittenUnlessAskedAndRecordsItsRecipe(@TempDir Path tmp) throws Exception {
+        Path data = quadrants(tmp.resolve("data"), 96, 32), out = tmp.resolve("run");
+        TrainOptions o = options(data, tinyConfig(tmp), out);
+        o.epochs = 1;
+        new Trainer(o).run();
+        for (String f : List.of("args.json", "train.log", "metrics.jsonl", "metrics.csv"))
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        var args = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("args.json").toFile());
+        assertEquals(7, args.get("options").get("seed").asInt());
+        assertEquals(2e-3, args.get("effective_lr").asDouble(), 1e-12);
+        assertEquals(32, args.get("model").get("embed_dim").asInt());
+        assertTrue(args.get("augmentation").asText().startsWith("AugmentConfig["));
+        assertTrue(Files.readString(out.resolve("train.log")).contains("epoch 1/1"));
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(2, csv.size());
+        assertTrue(csv.get(1).startsWith("1,"), "epochs count from 1: " + csv);
+        double top1 = Double.parseDouble(csv.get(1).split(",")[3]);
+        assertTrue(top1 > 1 && top1 <= 100, "top-1 in percent: " + top1);
+
+        byte[] metrics = Files.readAllBytes(out.resolve("metrics.jsonl")), best = Files.readAllBytes(out.resolve("best.safetensors"));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Trainer(o).run());
+        assertTrue(e.getMessage().contains("already holds a run") && e.getMessage().contains("--resume"), e.getMessage());
+        assertArrayEquals(metrics, Files.readAllBytes(out.resolve("metrics.jsonl")));
+        assertArrayEquals(best, Files.readAllBytes(out.resolve("best.safetensors")));
+        o.overwrite = true;
+        new Trainer(o).run();
+        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+
+        // --resume takes the folder or its last.ckpt; --eval evaluates without training
+        TrainOptions given = new TrainOptions();
+        given.evalOnly = true;
+        Evaluator.Result r = Trainer.resume(out.resolve("last.ckpt"), given, java.util.Set.of("--eval"), x -> org.nvit.engine.Backends.cpu()).run();
+        assertEquals(32, r.images());
+        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "--eval does not train");
+    }
+
+    @Test void blrScalesWithTheTotalBatchAndExcludesLr() {
+        TrainOptions o = new TrainOptions();
+        o.data = "imagefolder:x";
+        o.batchSize = 256;
+        o.blr = 5e-4;
+        assertEquals(2.5e-4, o.peakLr(), 1e-15);
+        o.lr = 1e-3;
+        var e = assertThrows(IllegalArgumentException.class, o::validate);
+        assertTrue(e.getMessage().contains("--lr and --blr"), e.getMessage());
+        TrainOptions ema = new TrainOptions();
+        ema.modelEma = true;
+        assertEquals(0.99996, ema.resolved().emaDecay, 0);
+    }
 }
