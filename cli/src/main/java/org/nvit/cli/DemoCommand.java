@@ -72,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         LatencyTable table = builder.build(cfg, LatencyTableBuilder.grid(cfg, LatencyTableBuilder.GridKind.QUICK),
                 denseModel.getFileName().toString(), line -> { out.println(line); out.flush(); });
         for (String why : builder.reliability(table)) out.println("warning: " + why + " (the demo goes on with this table)");
+        for (String why : LatencyTableBuilder.monotonicity(table)) out.println("warning: " + why);
         table.save(lut);
 
         PruneRunOptions p = new PruneRunOptions();

@@ -73,7 +73,8 @@ public final class LutCommand implements Runnable {
             if (!unreliable.isEmpty() && !acceptNoisy)
                 throw new IllegalArgumentException("the table is unreliable, not written: " + String.join("; ", unreliable)
                         + ". Measure again on a quieter machine, with more --repeats or a larger --batch-size, or keep it with --accept-noisy");
-            for (String u : unreliable) o.println("warning: " + u);
+            for (String u : unreliable.isEmpty() ? b.noisyPoints() : unreliable) o.println("warning: " + u);
+            for (String u : LatencyTableBuilder.monotonicity(t)) o.println("warning: " + u);
             t.save(out);
             o.printf(Locale.ROOT, "wrote %s: %d points (%d fused) in %.1f s, repeat spread median %.1f%% (worst %.1f%%); full model "
                             + "predicted %.4g s per batch of %d (fixed part %.3g s)%n", out, t.data().valuesS().length,

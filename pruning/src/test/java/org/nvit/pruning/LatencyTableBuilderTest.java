@@ -57,7 +57,7 @@ class LatencyTableBuilderTest {
         assertEquals(0, LatencyTableBuilder.spread(new double[] {5, 9}), 0);              // too few to say
     }
 
-    @Test void aTableThatGetsFasterAsADimensionGrowsIsUnreliable() {
+    @Test void aTableThatGetsFasterAsADimensionGrowsIsWarnedAbout() {
         LatencyTable ok = LatencyTableBuilder.multiplyAdds(VitConfig.uniform(8, 4, 1, 3, 16, 2, new BlockSpec(2, 4, 4, 16), false));
         LatencyTableBuilder b = new LatencyTableBuilder(Backends.cpu(), 2, 0, 1);
         assertTrue(b.reliability(ok).isEmpty(), b.reliability(ok).toString());
@@ -65,7 +65,9 @@ class LatencyTableBuilderTest {
         v[0] = 100 * v[v.length - 1]; // a cold first point, 100x off
         LatencyTable bad = new LatencyTable(new LatencyTable.Data("nvit-lut-2", "t", "cpu", "t", "now", 1, ok.data().tokens(), "t",
                 ok.data().grid(), v, 0));
-        var why = b.reliability(bad);
+        assertTrue(LatencyTableBuilder.monotonicity(ok).isEmpty());
+        assertTrue(b.reliability(bad).isEmpty(), "steady but non-monotone: a warning, not a refusal");
+        var why = LatencyTableBuilder.monotonicity(bad);
         assertEquals(1, why.size(), why.toString());
         assertTrue(why.get(0).contains("faster as a dimension grows") && why.get(0).contains("emb 8 -> 16"), why.get(0));
     }
