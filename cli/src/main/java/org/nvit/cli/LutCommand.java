@@ -120,7 +120,13 @@ public final class LutCommand implements Runnable {
             var res = b.check(t, base, samples, seed, line -> { o.println(line); o.flush(); });
             double mean = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).average().orElse(0);
             double worst = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).max().orElse(0);
-            o.printf(Locale.ROOT, "relative error over %d models: mean %.1f%%, worst %.1f%%%n", res.size(), 100 * mean, 100 * worst);
+            double[] clock = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::clockDiff).toArray();
+            double clockMedian = org.nvit.engine.WarmUp.median(clock), clockWorst = java.util.Arrays.stream(clock).max().orElse(0);
+            o.printf(Locale.ROOT, "relative error over %d models: mean %.1f%%, worst %.1f%%; the clock's own run-to-run difference:"
+                    + " median %.1f%%, worst %.1f%%%n", res.size(), 100 * mean, 100 * worst, 100 * clockMedian, 100 * clockWorst);
+            if (clockWorst > 0.05)
+                o.printf(Locale.ROOT, "note: the same model measured twice differed by up to %.0f%%; errors of that size are the"
+                        + " machine's, not the table's (measure on a quieter machine, with more --repeats)%n", 100 * clockWorst);
             if (worst > 0.15)
                 o.printf(Locale.ROOT, "warning: the table predicts latency on this backend to within %.0f%% only; rebuild it here"
                         + " (nvit lut build) at the batch you prune for, on a quiet machine%n", 100 * worst);
@@ -132,10 +138,13 @@ public final class LutCommand implements Runnable {
                     n.put("predicted_s", r.predicted());
                     n.put("measured_s", r.measured());
                     n.put("rel_error", r.relError());
+                    n.put("clock_rel_diff", r.clockDiff());
                     n.set("config", JSON.readTree(r.config().toJson()));
                 }
                 root.put("mean_rel_error", mean);
                 root.put("worst_rel_error", worst);
+                root.put("clock_median_rel_diff", clockMedian);
+                root.put("clock_worst_rel_diff", clockWorst);
                 root.put("batch", t.data().batch());
                 root.put("backend", devices.backend().name());
                 spec.commandLine().getOut().println(JSON.writeValueAsString(root));

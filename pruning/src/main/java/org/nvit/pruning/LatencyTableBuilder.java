@@ -84,7 +84,21 @@ public final class LatencyTableBuilder {
         double[] five = {0, 0.25, 0.5, 0.75, 1}, mlp = {0, 0.125, 0.25, 0.375, 0.5, 0.75, 1}, quick = {0, 0.5, 1};
         if (kind == GridKind.QUICK)
             return new LatencyTable.Grid(axis(e, new double[] {0.5, 1}), axis(h, quick), axis(q, quick), axis(v, quick), axis(m, quick));
-        return new LatencyTable.Grid(axis(e, new double[] {1 / 3.0, 2 / 3.0, 1}), axis(h, five), axis(q, five), axis(v, five), axis(m, mlp));
+        return new LatencyTable.Grid(embAxis(e, new double[] {0.25, 0.5, 0.75, 1}), axis(h, five), axis(q, five), axis(v, five), axis(m, mlp));
+    }
+
+    /**
+     * The EMB axis at multiples of EMB's group size where the width allows, so that its points are widths pruning can
+     * reach. Block time is not smooth in EMB on the CPU (128 = 8 x 16 lanes runs at full vector width, 43 pays a tail on
+     * every row, and on this project's reference machine a block at EMB 64 ran faster than at 43 or 85), so a point
+     * between two lane-aligned widths interpolates between like and like.
+     */
+    static int[] embAxis(int max, double[] fractions) {
+        int g = UnitKind.EMB.defaultGroupSize;
+        if (max % g != 0 || max < 2 * g) return axis(max, fractions);
+        TreeSet<Integer> s = new TreeSet<>();
+        for (double f : fractions) s.add(Math.max(g, (int) Math.round(f * max / g) * g));
+        return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -122,11 +136,20 @@ public final class LatencyTableBuilder {
         return time(() -> block.forward(Var.constant(x), false, 0, null));
     }
 
-    /** Median forward seconds of a whole model (random weights). */
+    /**
+     * Median forward seconds of a whole model (random weights). Each new model first runs until its time settles (at
+     * least 1 s, at most 10): its first forwards fill the buffer pool and re-profile the JIT for new shapes, and a
+     * handful of warm-up runs left whole-model medians up to 50% high.
+     */
     public double measureModel(VitConfig cfg) {
         VisionTransformer m = model(cfg);
         Tensor x = images(cfg);
-        return time(() -> m.forward(Var.constant(x), false, 0, null)).median();
+        Runnable forward = () -> m.forward(Var.constant(x), false, 0, null);
+        if (jitWarmUpSeconds > 0)
+            try (NoGrad g = NoGrad.open()) {
+                WarmUp.untilSettled(() -> scoped(forward), 1, 10);
+            }
+        return time(forward).median();
     }
 
     /** Median seconds of the model's fixed parts: its forward without the blocks. */
@@ -306,32 +329,68 @@ public final class LatencyTableBuilder {
                 + Runtime.getRuntime().availableProcessors() + " cpus, Java " + Runtime.version();
     }
 
-    /** One check sample: a random ragged model inside the grid, with predicted and measured seconds. */
-    public record CheckSample(VitConfig config, double predicted, double measured) {
+    /**
+     * One check sample: a random ragged model inside the grid, its predicted seconds, and the mean of two measurements
+     * taken in separate passes over all samples. {@code clockDiff} is how far the two disagree, |a - b| / mean: the
+     * clock's own run-to-run variation, below which no table can be verified.
+     */
+    public record CheckSample(VitConfig config, double predicted, double measured, double clockDiff) {
         public double relError() { return Math.abs(predicted - measured) / measured; }
     }
 
-    /** Random ragged models (dims uniform inside the grid's range on each axis) of base's depth and image shape. */
+    /**
+     * Random ragged models of base's depth and image shape, each dim a width pruning can reach (the axis maximum less
+     * whole groups, inside the grid's range), each
+     * measured in a first pass in order and a second in reverse order (so that a slow drift of the machine shows up as
+     * disagreement, not as table error).
+     */
     public List<CheckSample> check(LatencyTable table, VitConfig base, int samples, long seed, Consumer<String> progress) {
         LatencyTable.Grid g = table.data().grid();
         Rng r = new Rng(seed);
-        List<CheckSample> out = new ArrayList<>();
-        warmUp(base, jitWarmUpSeconds);
+        List<VitConfig> configs = new ArrayList<>();
         for (int s = 0; s < samples; s++) {
             List<BlockSpec> blocks = new ArrayList<>();
             for (int i = 0; i < base.depth(); i++)
-                blocks.add(new BlockSpec(pick(r, g.heads()), pick(r, g.qk()), pick(r, g.v()), pick(r, g.mlp())));
-            VitConfig c = base.withBlocks(blocks).withEmbedDim(pick(r, g.emb()));
-            CheckSample cs = new CheckSample(c, table.model(c), measureModel(c));
+                blocks.add(new BlockSpec(pick(r, g.heads(), UnitKind.HEAD), pick(r, g.qk(), UnitKind.QK), pick(r, g.v(), UnitKind.V),
+                        pick(r, g.mlp(), UnitKind.MLP)));
+            configs.add(base.withBlocks(blocks).withEmbedDim(pick(r, g.emb(), UnitKind.EMB)));
+        }
+        warmUp(base, jitWarmUpSeconds);
+        double[] first = new double[samples], second = new double[samples];
+        for (int s = 0; s < samples; s++) first[s] = measureModel(configs.get(s));
+        for (int s = samples - 1; s >= 0; s--) second[s] = measureModel(configs.get(s));
+        List<CheckSample> out = new ArrayList<>();
+        for (int s = 0; s < samples; s++) {
+            VitConfig c = configs.get(s);
+            double mean = (first[s] + second[s]) / 2;
+            CheckSample cs = new CheckSample(c, table.model(c), mean, Math.abs(first[s] - second[s]) / mean);
             out.add(cs);
-            if (progress != null) progress.accept(String.format("sample %d: predicted %.4g s, measured %.4g s (%.1f%%)",
-                    s + 1, cs.predicted(), cs.measured(), 100 * cs.relError()));
+            if (progress != null) progress.accept(String.format(java.util.Locale.ROOT, "sample %d (emb %d, %s): predicted %.4g s,"
+                    + " measured %.4g s (%.1f%%; the two measurements differ by %.1f%%)", s + 1, c.embedDim(), dims(c),
+                    cs.predicted(), cs.measured(), 100 * cs.relError(), 100 * cs.clockDiff()));
         }
         return out;
     }
 
-    private static int pick(Rng r, int[] axis) {
-        int lo = axis[0], hi = axis[axis.length - 1];
-        return lo + r.nextInt(hi - lo + 1);
+    /** heads/qk/v/mlp per block, compactly: "h 4,3 qk 32,17 v ... mlp ...". */
+    private static String dims(VitConfig c) {
+        StringBuilder h = new StringBuilder("heads"), q = new StringBuilder(" qk"), v = new StringBuilder(" v"), m = new StringBuilder(" mlp");
+        for (BlockSpec b : c.blocks()) {
+            h.append(h.length() > 5 ? "," : " ").append(b.heads());
+            q.append(q.length() > 3 ? "," : " ").append(b.qkDim());
+            v.append(v.length() > 2 ? "," : " ").append(b.vDim());
+            m.append(m.length() > 4 ? "," : " ").append(b.mlpDim());
+        }
+        return h.append(q).append(v).append(m).toString();
+    }
+
+    /**
+     * A width pruning can reach inside the axis's range: the axis maximum less a whole number of the kind's groups
+     * (pruning removes groups, so a block keeps max, max - g, ..., down to its last group), uniformly among them.
+     */
+    private static int pick(Rng r, int[] axis, UnitKind kind) {
+        int lo = axis[0], hi = axis[axis.length - 1], g = kind.defaultGroupSize;
+        int steps = (hi - lo) / g;
+        return hi - g * r.nextInt(steps + 1);
     }
 }

@@ -11,13 +11,21 @@ import org.nvit.models.Presets;
 import org.nvit.models.VitConfig;
 
 class LatencyTableBuilderTest {
-    @Test void defaultGridIsNvitsShapeForDeitBase() {
+    @Test void defaultGridIsNvitsShapeForDeitBaseWithEmbAtQuarters() {
         LatencyTable.Grid g = LatencyTableBuilder.grid(Presets.byName("deit_base_distilled_patch16_224"), LatencyTableBuilder.GridKind.DEFAULT);
-        assertArrayEquals(new int[] {256, 512, 768}, g.emb());
+        assertArrayEquals(new int[] {192, 384, 576, 768}, g.emb());
         assertArrayEquals(new int[] {1, 3, 6, 9, 12}, g.heads());
         assertArrayEquals(new int[] {1, 16, 32, 48, 64}, g.qk());
         assertArrayEquals(new int[] {1, 16, 32, 48, 64}, g.v());
         assertArrayEquals(new int[] {1, 384, 768, 1152, 1536, 2304, 3072}, g.mlp());
+    }
+
+    @Test void embAxisPointsAreWidthsPruningCanReach() {
+        // 128 at thirds would be 43, 85, 128: off the 16-wide EMB groups, and off the vector lanes
+        assertArrayEquals(new int[] {32, 64, 96, 128}, LatencyTableBuilder.grid(Presets.byName("vit_fmnist_patch7"),
+                LatencyTableBuilder.GridKind.DEFAULT).emb());
+        assertArrayEquals(new int[] {48, 96, 144, 192}, LatencyTableBuilder.embAxis(192, new double[] {0.25, 0.5, 0.75, 1}));
+        assertArrayEquals(new int[] {5, 10, 15, 20}, LatencyTableBuilder.embAxis(20, new double[] {0.25, 0.5, 0.75, 1}));
     }
 
     @Test void quickTableOfATinyModelBuildsSavesLoadsAndChecks(@TempDir Path dir) throws Exception {
