@@ -190,22 +190,45 @@ public final class LatencyTable {
 
     private static void violations(int[][] axes, double[] vals, String[] names, double tol, String what, java.util.List<String> out) {
         int d = axes.length;
-        int[] strides = new int[d];
-        int stride = 1;
-        for (int i = d - 1; i >= 0; i--) { strides[i] = stride; stride *= axes[i].length; }
+        int[] strides = strides(axes);
+        forEachViolation(axes, vals, tol, (idx, i) -> {
+            int pos = (idx / strides[i]) % axes[i].length;
+            StringBuilder at = new StringBuilder();
+            for (int k = 0; k < d; k++)
+                if (k != i) at.append(at.isEmpty() ? "" : ", ").append(names[k]).append(' ').append(axes[k][(idx / strides[k]) % axes[k].length]);
+            out.add(String.format(java.util.Locale.ROOT, "%s%s %d -> %d: %.4g -> %.4g s (at %s)", what, names[i],
+                    axes[i][pos], axes[i][pos + 1], vals[idx], vals[idx + strides[i]], at));
+        });
+    }
+
+    /**
+     * Indices of the points (row-major over axes) that are more than {@code tol} slower than their neighbour one step
+     * up some axis: the suspects of a non-monotone step, since a disturbance (a JIT recompilation, another process)
+     * only ever adds time.
+     */
+    static int[] slowerThanALargerNeighbour(int[][] axes, double[] vals, double tol) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        forEachViolation(axes, vals, tol, (idx, axis) -> out.add(idx));
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private interface Violation { void at(int idx, int axis); }
+
+    private static void forEachViolation(int[][] axes, double[] vals, double tol, Violation v) {
+        int[] strides = strides(axes);
         for (int idx = 0; idx < vals.length; idx++)
-            for (int i = 0; i < d; i++) {
+            for (int i = 0; i < axes.length; i++) {
                 int pos = (idx / strides[i]) % axes[i].length;
-                if (pos + 1 >= axes[i].length) continue;
-                double a = vals[idx], b = vals[idx + strides[i]];
-                if (b < a * (1 - tol)) {
-                    StringBuilder at = new StringBuilder();
-                    for (int k = 0; k < d; k++)
-                        if (k != i) at.append(at.isEmpty() ? "" : ", ").append(names[k]).append(' ').append(axes[k][(idx / strides[k]) % axes[k].length]);
-                    out.add(String.format(java.util.Locale.ROOT, "%s%s %d -> %d: %.4g -> %.4g s (at %s)", what, names[i],
-                            axes[i][pos], axes[i][pos + 1], a, b, at));
-                }
+                if (pos + 1 < axes[i].length && vals[idx + strides[i]] < vals[idx] * (1 - tol)) v.at(idx, i);
             }
+    }
+
+    /** Row-major strides of a grid with these axes (the last axis varies fastest). */
+    static int[] strides(int[][] axes) {
+        int[] strides = new int[axes.length];
+        int stride = 1;
+        for (int i = axes.length - 1; i >= 0; i--) { strides[i] = stride; stride *= axes[i].length; }
+        return strides;
     }
 
     public double block(int emb, BlockSpec b) { return block(emb, b.heads(), b.qkDim(), b.vDim(), b.mlpDim()); }

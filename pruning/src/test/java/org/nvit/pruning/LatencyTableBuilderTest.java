@@ -14,10 +14,10 @@ class LatencyTableBuilderTest {
     @Test void defaultGridIsNvitsShapeForDeitBaseWithEmbAtQuarters() {
         LatencyTable.Grid g = LatencyTableBuilder.grid(Presets.byName("deit_base_distilled_patch16_224"), LatencyTableBuilder.GridKind.DEFAULT);
         assertArrayEquals(new int[] {192, 384, 576, 768}, g.emb());
-        assertArrayEquals(new int[] {1, 3, 6, 9, 12}, g.heads());
-        assertArrayEquals(new int[] {1, 16, 32, 48, 64}, g.qk());
-        assertArrayEquals(new int[] {1, 16, 32, 48, 64}, g.v());
-        assertArrayEquals(new int[] {1, 384, 768, 1152, 1536, 2304, 3072}, g.mlp());
+        assertArrayEquals(new int[] {2, 3, 6, 9, 12}, g.heads());   // one head group of 2 is the least pruning keeps
+        assertArrayEquals(new int[] {8, 16, 32, 48, 64}, g.qk());     // the last group of 8
+        assertArrayEquals(new int[] {8, 16, 32, 48, 64}, g.v());
+        assertArrayEquals(new int[] {16, 384, 768, 1152, 1536, 2304, 3072}, g.mlp());
     }
 
     @Test void embAxisPointsAreWidthsPruningCanReach() {
@@ -31,7 +31,7 @@ class LatencyTableBuilderTest {
     @Test void quickTableOfATinyModelBuildsSavesLoadsAndChecks(@TempDir Path dir) throws Exception {
         VitConfig c = VitConfig.uniform(8, 4, 1, 3, 16, 2, new BlockSpec(2, 4, 4, 16), false);
         LatencyTable.Grid g = LatencyTableBuilder.grid(c, LatencyTableBuilder.GridKind.QUICK);
-        assertArrayEquals(new int[] {8, 16}, g.emb());
+        assertArrayEquals(new int[] {8, 12, 16}, g.emb());
         assertArrayEquals(new int[] {1, 2}, g.heads());
         assertArrayEquals(new int[] {1, 2, 4}, g.qk());
         LatencyTableBuilder b = new LatencyTableBuilder(Backends.cpu(), 2, 0, 1).jitWarmUp(0);
@@ -77,6 +77,6 @@ class LatencyTableBuilderTest {
         assertTrue(b.reliability(bad).isEmpty(), "steady but non-monotone: a warning, not a refusal");
         var why = LatencyTableBuilder.monotonicity(bad);
         assertEquals(1, why.size(), why.toString());
-        assertTrue(why.get(0).contains("faster as a dimension grows") && why.get(0).contains("emb 8 -> 16"), why.get(0));
+        assertTrue(why.get(0).contains("faster as a dimension grows") && why.get(0).contains("emb 8 -> 12"), why.get(0));
     }
 }

@@ -28,6 +28,17 @@ class LatencyTableTest {
         return 1e-3 * (e * e / 100 + h * q * 0.3 + Math.sqrt(v) + m * e / 1000) + 1e-4;
     }
 
+    @Test void theSuspectsOfANonMonotoneStepAreTheSlowerSmallerPoints() {
+        int[][] axes = {{1, 2, 3}, {1, 2}};   // row-major: (a, b) at index 2 * ia + ib
+        double[] v = {1, 2, 2, 3, 3, 4};
+        assertArrayEquals(new int[0], LatencyTable.slowerThanALargerNeighbour(axes, v, 0.10));
+        v[2] = 10;                            // (2, 1) disturbed: slower than (3, 1) and than (2, 2)
+        assertArrayEquals(new int[] {2}, LatencyTable.slowerThanALargerNeighbour(axes, v, 0.10));
+        v[2] = 2.95;                          // within 10% of (3, 1) = 3, but (2, 2) = 3 is not slower
+        assertArrayEquals(new int[0], LatencyTable.slowerThanALargerNeighbour(axes, v, 0.10));
+        assertArrayEquals(new int[] {2, 1}, LatencyTable.strides(axes));
+    }
+
     @Test void exactAtGridPoints() {
         LatencyTable t = table(10);
         for (int e : EMB) for (int h : H) for (int q : QK) for (int v : V) for (int m : MLP)
