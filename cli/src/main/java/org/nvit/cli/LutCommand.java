@@ -117,13 +117,19 @@ public final class LutCommand implements Runnable {
                 throw new IllegalArgumentException("the model has " + base.numTokens() + " tokens but the table was measured at " + t.data().tokens());
             PrintWriter o = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: stdout is the JSON
             var b = new LatencyTableBuilder(devices.backend(), t.data().batch(), 2, repeats);
-            var res = b.check(t, base, samples, seed, line -> { o.println(line); o.flush(); });
+            var result = b.check(t, base, samples, seed, line -> { o.println(line); o.flush(); });
+            var res = result.samples();
+            var dense = result.dense();
             double mean = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).average().orElse(0);
             double worst = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::relError).max().orElse(0);
+            double fMean = res.stream().mapToDouble(r -> r.relErrorOfFraction(dense)).average().orElse(0);
+            double fWorst = res.stream().mapToDouble(r -> r.relErrorOfFraction(dense)).max().orElse(0);
             double[] clock = res.stream().mapToDouble(LatencyTableBuilder.CheckSample::clockDiff).toArray();
             double clockMedian = org.nvit.engine.WarmUp.median(clock), clockWorst = java.util.Arrays.stream(clock).max().orElse(0);
             o.printf(Locale.ROOT, "relative error over %d models: mean %.1f%%, worst %.1f%%; the clock's own run-to-run difference:"
                     + " median %.1f%%, worst %.1f%%%n", res.size(), 100 * mean, 100 * worst, 100 * clockMedian, 100 * clockWorst);
+            o.printf(Locale.ROOT, "as fractions of the dense model's latency (what pruning's target is): mean %.1f%%, worst %.1f%%%n",
+                    100 * fMean, 100 * fWorst);
             if (clockWorst > 0.05)
                 o.printf(Locale.ROOT, "note: the same model measured twice differed by up to %.0f%%; errors of that size are the"
                         + " machine's, not the table's (measure on a quieter machine, with more --repeats)%n", 100 * clockWorst);
@@ -139,10 +145,18 @@ public final class LutCommand implements Runnable {
                     n.put("measured_s", r.measured());
                     n.put("rel_error", r.relError());
                     n.put("clock_rel_diff", r.clockDiff());
+                    n.put("rel_error_of_fraction", r.relErrorOfFraction(dense));
                     n.set("config", JSON.readTree(r.config().toJson()));
                 }
                 root.put("mean_rel_error", mean);
                 root.put("worst_rel_error", worst);
+                root.put("mean_rel_error_of_fraction", fMean);
+                root.put("worst_rel_error_of_fraction", fWorst);
+                var d = root.putObject("dense");
+                d.put("predicted_s", dense.predicted());
+                d.put("measured_s", dense.measured());
+                d.put("rel_error", dense.relError());
+                d.put("clock_rel_diff", dense.clockDiff());
                 root.put("clock_median_rel_diff", clockMedian);
                 root.put("clock_worst_rel_diff", clockWorst);
                 root.put("batch", t.data().batch());

@@ -46,6 +46,12 @@ class PruneCommandTest {
         assertEquals(2, json.get("models").size());
         assertTrue(json.get("worst_rel_error").asDouble() >= json.get("mean_rel_error").asDouble());
         assertTrue(json.get("models").get(0).get("measured_s").asDouble() > 0);
+        assertTrue(json.get("worst_rel_error_of_fraction").asDouble() >= json.get("mean_rel_error_of_fraction").asDouble());
+        assertTrue(json.get("dense").get("measured_s").asDouble() > 0);
+        var m0 = json.get("models").get(0);
+        double frac = (m0.get("predicted_s").asDouble() / json.get("dense").get("predicted_s").asDouble())
+                / (m0.get("measured_s").asDouble() / json.get("dense").get("measured_s").asDouble());
+        assertEquals(Math.abs(frac - 1), m0.get("rel_error_of_fraction").asDouble(), 1e-9);
         StringWriter predOut = new StringWriter();
         assertEquals(0, run(predOut, err, "lut", "predict", "--lut", lut.toString(), "--config", cfgFile.toString(), "--json"), err.toString());
         var pred = new com.fasterxml.jackson.databind.ObjectMapper().readTree(predOut.toString().strip().lines().reduce((a, b) -> b).orElse(""));

@@ -11,9 +11,9 @@ import org.nvit.models.Presets;
 import org.nvit.models.VitConfig;
 
 class LatencyTableBuilderTest {
-    @Test void defaultGridIsNvitsShapeForDeitBaseWithEmbAtQuarters() {
+    @Test void defaultGridIsNvitsShapeForDeitBaseWithEmbAtEighths() {
         LatencyTable.Grid g = LatencyTableBuilder.grid(Presets.byName("deit_base_distilled_patch16_224"), LatencyTableBuilder.GridKind.DEFAULT);
-        assertArrayEquals(new int[] {192, 384, 576, 768}, g.emb());
+        assertArrayEquals(new int[] {192, 288, 384, 480, 576, 672, 768}, g.emb());
         assertArrayEquals(new int[] {2, 3, 6, 9, 12}, g.heads());   // one head group of 2 is the least pruning keeps
         assertArrayEquals(new int[] {8, 16, 32, 48, 64}, g.qk());     // the last group of 8
         assertArrayEquals(new int[] {8, 16, 32, 48, 64}, g.v());
@@ -22,7 +22,7 @@ class LatencyTableBuilderTest {
 
     @Test void embAxisPointsAreWidthsPruningCanReach() {
         // 128 at thirds would be 43, 85, 128: off the 16-wide EMB groups, and off the vector lanes
-        assertArrayEquals(new int[] {32, 64, 96, 128}, LatencyTableBuilder.grid(Presets.byName("vit_fmnist_patch7"),
+        assertArrayEquals(new int[] {32, 48, 64, 80, 96, 112, 128}, LatencyTableBuilder.grid(Presets.byName("vit_fmnist_patch7"),
                 LatencyTableBuilder.GridKind.DEFAULT).emb());
         assertArrayEquals(new int[] {48, 96, 144, 192}, LatencyTableBuilder.embAxis(192, new double[] {0.25, 0.5, 0.75, 1}));
         assertArrayEquals(new int[] {5, 10, 15, 20}, LatencyTableBuilder.embAxis(20, new double[] {0.25, 0.5, 0.75, 1}));
@@ -51,12 +51,21 @@ class LatencyTableBuilderTest {
         LatencyTable back = LatencyTable.load(f);
         assertEquals(t.block(16, c.blocks().get(0)), back.block(16, c.blocks().get(0)), 0);
         assertEquals(t.model(c), back.model(c), 0);
-        var samples = b.check(back, c, 2, 1, null);
+        var result = b.check(back, c, 2, 1, null);
+        var samples = result.samples();
         assertEquals(2, samples.size());
         for (var s : samples) {
             assertTrue(s.predicted() > 0 && s.measured() > 0);
             assertTrue(Double.isFinite(s.relError()));
+            assertTrue(Double.isFinite(s.relErrorOfFraction(result.dense())));
         }
+        assertSame(c, result.dense().config(), "the dense model is measured in the same passes");
+        assertEquals(t.model(c), result.dense().predicted(), 0);
+        // a machine uniformly twice as slow at check time: every absolute error is large, the fractions' error is 0
+        var d = new LatencyTableBuilder.CheckSample(c, 1, 2, 0);
+        var s = new LatencyTableBuilder.CheckSample(c, 0.5, 1, 0);
+        assertEquals(0.5, s.relError(), 1e-12);
+        assertEquals(0, s.relErrorOfFraction(d), 1e-12);
     }
 
     @Test void theSpreadOfRepeatsIsTheInterquartileRangeOverTheMedian() {
