@@ -1,7 +1,7 @@
 """PyTorch side of the CPU comparison in docs/PERFORMANCE.md: the same workloads as `nvit bench gemm` and
 `nvit bench model`, timed the same way (median after warm-up), so that both can be run in one sitting.
 
-Run with OpenBLAS and 2 threads, as /work/shared/docs/cpu-baseline.md explains:
+Run with OpenBLAS and 2 threads (docs/PERFORMANCE.md, "GEMM"):
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 bench/torch/cpu_baseline.py
 """
 import statistics

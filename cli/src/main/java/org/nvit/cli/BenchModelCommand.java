@@ -62,9 +62,94 @@ public final class BenchModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "init and data seed") long seed;
     @Option(names = "--profile", description = "also print the device's work per step (kernel launches, GEMM calls, host"
             + " syncs, copies each way, allocations) and the time per backend op") boolean profile;
+    @Option(names = "--engine", defaultValue = "nvit", description = "nvit, or onnxruntime: the same model and weights"
+            + " exported to ONNX and run by ONNX Runtime on the CPU with as many intra-op threads as --threads (infer only; a"
+            + " reference column: the library comes from NVIT_ONNXRUNTIME_LIB or npm's onnxruntime-node, installed into a"
+            + " cache on first use)") String engine;
+    @Option(names = "--onnx", description = "with --engine onnxruntime: time this ONNX file (e.g. PyTorch's export of the"
+            + " same model; input 'images' [batch, C, H, W], one float output) instead of our export") Path onnx;
     @Mixin DeviceOptions devices;
 
     @Override public Integer call() throws Exception {
+        if (!engine.equals("nvit") && !engine.equals("onnxruntime"))
+            throw new IllegalArgumentException("--engine must be nvit or onnxruntime, not '" + engine + "'");
+        if (onnx != null && !engine.equals("onnxruntime"))
+            throw new IllegalArgumentException("--onnx is timed by ONNX Runtime: add --engine onnxruntime");
+        if (onnx != null && !java.nio.file.Files.isRegularFile(onnx))
+            throw new IllegalArgumentException("--onnx " + onnx + " is not a file");
+        if (engine.equals("onnxruntime") && !mode.equals("infer"))
+            throw new IllegalArgumentException("--engine onnxruntime times inference only: use --mode infer");
+        try (OrtStep ort = engine.equals("onnxruntime") ? new OrtStep() : null) {
+            return measure(ort);
+        }
+    }
+
+    /** ONNX Runtime's session of the model once exported, and its environment, closed after the measurement. */
+    private static final class OrtStep implements AutoCloseable {
+        final org.nvit.export.OnnxRuntime runtime;
+        org.nvit.export.OnnxRuntime.Session session;
+
+        OrtStep() throws Exception {
+            try {
+                runtime = new org.nvit.export.OnnxRuntime(org.nvit.export.OnnxRuntimeInstall.library());
+            } catch (org.nvit.export.OnnxRuntimeInstall.Unavailable e) {
+                throw new IllegalArgumentException("ONNX Runtime is not available: " + e.getMessage());
+            } catch (Exception e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /**
+         * Opens the given ONNX file, or exports the model to a temporary one, opens it (ONNX Runtime reads it whole) and
+         * deletes it; the step runs the session on the batch.
+         */
+        Runnable step(VitConfig cfg, VisionTransformer model, Tensor images, Path given) throws Exception {
+            Path file = given != null ? given : java.nio.file.Files.createTempFile("nvit-bench-", ".onnx");
+            try {
+                if (given == null) org.nvit.export.OnnxExport.write(file, cfg, model.stateDict());
+                session = runtime.open(file, org.nvit.engine.cpu.CpuPool.threads());
+            } catch (Exception e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            } finally {
+                if (given == null) java.nio.file.Files.deleteIfExists(file);   // ONNX Runtime has read it whole
+            }
+            float[] in = images.toFloatArray();
+            long[] shape = toLongs(images.shape());
+            var s = session;
+            return () -> {
+                try {
+                    s.run(org.nvit.export.OnnxExport.INPUT, in, shape, org.nvit.export.OnnxExport.OUTPUT);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+            };
+        }
+
+        private static long[] toLongs(int[] a) {
+            long[] l = new long[a.length];
+            for (int i = 0; i < a.length; i++) l[i] = a[i];
+            return l;
+        }
+
+        @Override public void close() throws Exception {
+            try {
+                if (session != null) session.close();
+                runtime.close();
+            } catch (Exception e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private Integer measure(OrtStep ort) throws Exception {
         java.io.PrintWriter human = json ? spec.commandLine().getErr() : spec.commandLine().getOut();   // --json: standard output holds the JSON alone
         if (batch < 1 || repeats < 1 || (warmup != null && warmup < 0))
             throw new IllegalArgumentException("--batch-size and --repeats must be >= 1 and --warmup >= 0");
@@ -86,7 +171,7 @@ public final class BenchModelCommand implements Callable<Integer> {
         Tensor images = model.onDevice(Tensor.randn(DType.F32, rng, 1.0, batch, cfg.inChans(), cfg.imageSize(), cfg.imageSize()));
         Tensor targets = model.onDevice(smoothedOneHot(rng, batch, cfg.numClasses(), 0.1));
         Batch data = new Batch(images, new int[batch], targets, new int[batch], 0, 0);
-        String backend = Backends.of(images).name();
+        String backend = Backends.of(images).name();   // or ONNX Runtime's, below
         String name = arch.model != null ? arch.model : (weights != null ? arch.checkpoint : arch.config).getFileName().toString();
         double trainMedian = Double.NaN, distilMedian = Double.NaN;
         VisionTransformer teacher = null;
@@ -124,6 +209,13 @@ public final class BenchModelCommand implements Callable<Integer> {
             }
             default -> () -> model.predict(images);
         };
+        if (ort != null) {
+            if (!Backends.of(images).name().startsWith("cpu"))
+                throw new IllegalArgumentException("--engine onnxruntime runs on the CPU: leave out --device");
+            work = ort.step(cfg, model, images, onnx);
+            backend = "onnxruntime " + ort.runtime.version + " (" + org.nvit.engine.cpu.CpuPool.threads() + " threads, "
+                    + (onnx != null ? onnx.getFileName() : "our export") + ")";
+        }
         Runnable step = scoped(work, images);
 
         warmUp(step, warmup);

@@ -95,4 +95,27 @@ class ModelCommandsTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("valid names"), bad.err());
     }
+
+    @Test void benchModelTimesTheSameModelInOnnxRuntime() throws Exception {
+        try {
+            org.nvit.export.OnnxRuntimeInstall.library();
+        } catch (org.nvit.export.OnnxRuntimeInstall.Unavailable e) {
+            org.junit.jupiter.api.Assumptions.abort("ONNX Runtime is not available here: " + e.getMessage());
+        }
+        Path cfg = dir.resolve("ragged.json");
+        Files.writeString(cfg, RAGGED.toJson());
+        Result r = run("bench", "model", "--config", cfg.toString(), "--batch", "3", "--engine", "onnxruntime",
+                "--warmup", "1", "--repeats", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElse(""));
+        assertTrue(node.get("backend").asText().startsWith("onnxruntime "), r.out());
+        assertTrue(node.get("images_per_s").asDouble() > 0, r.out());
+        Result train = run("bench", "model", "--config", cfg.toString(), "--engine", "onnxruntime", "--mode", "train");
+        assertEquals(2, train.code());
+        assertTrue(train.err().contains("--mode infer") && train.err().lines().count() == 1, train.err());
+        Result missing = run("bench", "model", "--config", cfg.toString(), "--engine", "onnxruntime", "--onnx",
+                dir.resolve("none.onnx").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("none.onnx") && missing.err().contains("not a file"), missing.err());
+    }
 }

@@ -8,18 +8,18 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Finds ONNX Runtime's shared library for the parity tests: {@code NVIT_ONNXRUNTIME_LIB} (a path to
+ * Finds ONNX Runtime's shared library for the parity tests and {@code nvit bench model --engine onnxruntime}: {@code NVIT_ONNXRUNTIME_LIB} (a path to
  * libonnxruntime.so), else the npm package {@code onnxruntime-node} in a cache folder, installed there with
  * {@code npm install --ignore-scripts} on first use (the package ships the Linux x86-64 library; its install script,
  * which would fetch GPU add-ons, is not run). The install goes to a temporary folder that is renamed into place, so an
  * interrupted install is never mistaken for a finished one.
  */
-final class OnnxRuntimeInstall {
-    static final String VERSION = "1.30.0";
+public final class OnnxRuntimeInstall {
+    public static final String VERSION = "1.30.0";
     private static final String LIB = "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1";
 
     /** Why ONNX Runtime could not be had here. */
-    static final class Unavailable extends Exception {
+    public static final class Unavailable extends Exception {
         Unavailable(String msg) { super(msg); }
     }
 
@@ -32,7 +32,7 @@ final class OnnxRuntimeInstall {
         return Path.of(System.getProperty("user.home"), ".cache", "nvit", "onnxruntime-node-" + VERSION);
     }
 
-    static synchronized Path library() throws Unavailable {
+    public static synchronized Path library() throws Unavailable {
         String explicit = System.getenv("NVIT_ONNXRUNTIME_LIB");
         if (explicit != null && !explicit.isBlank()) {
             Path p = Path.of(explicit);

@@ -16,13 +16,14 @@ import java.nio.file.Path;
 
 /**
  * ONNX Runtime's C API through java.lang.foreign, only as far as running one float input to one float output on the
- * CPU. {@code OrtGetApiBase()->GetApi(version)} returns the {@code OrtApi} struct, a table of function pointers in the
- * order onnxruntime_c_api.h declares them; the table only ever grows, so the indices below (counted in that header,
+ * CPU: the reference the exported graphs are checked against, and a column of the CPU comparison.
+ * {@code OrtGetApiBase()->GetApi(version)} returns the {@code OrtApi} struct, a table of function pointers in the order
+ * onnxruntime_c_api.h declares them; the table only ever grows, so the indices below (counted in that header,
  * the struct as of API version 13) hold for every later runtime. Opening checks the table against the runtime: a
  * status made with {@code CreateStatus} must read back its code and message through {@code GetErrorCode},
  * {@code GetErrorMessage} (a wrong index would fail there, not in the middle of a run).
  */
-final class OnnxRuntime {
+public final class OnnxRuntime {
     /** The API version requested: the header the indices were counted in. Newer runtimes serve older versions. */
     private static final int API_VERSION = 13;
 
@@ -44,10 +45,10 @@ final class OnnxRuntime {
     private final MemorySegment api;
     private final MemorySegment env;
     private final MemorySegment memoryInfo;
-    final String version;
+    public final String version;
 
     /** Loads the library and creates the runtime's environment; throws IllegalStateException with the reason. */
-    OnnxRuntime(Path library) throws Throwable {
+    public OnnxRuntime(Path library) throws Throwable {
         SymbolLookup lib = SymbolLookup.libraryLookup(library, arena);
         MemorySegment getApiBase = lib.find("OrtGetApiBase").orElseThrow(
                 () -> new IllegalStateException(library + " has no OrtGetApiBase: not an ONNX Runtime library"));
@@ -65,7 +66,7 @@ final class OnnxRuntime {
         try (Arena local = Arena.ofConfined()) {
             MemorySegment out = local.allocate(ADDRESS);
             check((MemorySegment) fn(CREATE_ENV, FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS))
-                    .invokeExact(ORT_LOGGING_LEVEL_ERROR, local.allocateFrom("nvit-test"), out), "CreateEnv");
+                    .invokeExact(ORT_LOGGING_LEVEL_ERROR, local.allocateFrom("nvit"), out), "CreateEnv");
             env = out.get(ADDRESS, 0);
             check((MemorySegment) fn(CREATE_CPU_MEMORY_INFO, FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS))
                     .invokeExact(ORT_ARENA_ALLOCATOR, ORT_MEM_TYPE_DEFAULT, out), "CreateCpuMemoryInfo");
@@ -107,14 +108,14 @@ final class OnnxRuntime {
     }
 
     /** The output of one run: its shape and values. */
-    record Result(long[] shape, float[] values) {}
+    public record Result(long[] shape, float[] values) {}
 
     /** A loaded model; run it as often as needed, then close it. */
-    final class Session implements AutoCloseable {
+    public final class Session implements AutoCloseable {
         private final MemorySegment session;
 
-        /** Session options as the project measures ONNX Runtime: 2 intra-op threads, every graph optimisation. */
-        Session(Path model) throws Throwable {
+        /** Session options as the project measures ONNX Runtime: {@code threads} intra-op threads, every graph optimisation. */
+        Session(Path model, int threads) throws Throwable {
             try (Arena local = Arena.ofConfined()) {
                 MemorySegment out = local.allocate(ADDRESS);
                 check((MemorySegment) fn(CREATE_SESSION_OPTIONS, FunctionDescriptor.of(ADDRESS, ADDRESS)).invokeExact(out),
@@ -122,7 +123,7 @@ final class OnnxRuntime {
                 MemorySegment options = out.get(ADDRESS, 0);
                 try {
                     check((MemorySegment) fn(SET_INTRA_OP_NUM_THREADS, FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
-                            .invokeExact(options, 2), "SetIntraOpNumThreads");
+                            .invokeExact(options, threads), "SetIntraOpNumThreads");
                     check((MemorySegment) fn(SET_GRAPH_OPTIMIZATION_LEVEL, FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
                             .invokeExact(options, ORT_ENABLE_ALL), "SetSessionGraphOptimizationLevel");
                     check((MemorySegment) fn(CREATE_SESSION, FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS))
@@ -135,7 +136,7 @@ final class OnnxRuntime {
         }
 
         /** Runs the model on one float32 input and returns the named float32 output. */
-        Result run(String inputName, float[] data, long[] shape, String outputName) throws Throwable {
+        public Result run(String inputName, float[] data, long[] shape, String outputName) throws Throwable {
             try (Arena local = Arena.ofConfined()) {
                 MemorySegment buf = local.allocateFrom(JAVA_FLOAT, data);
                 MemorySegment dims = local.allocateFrom(JAVA_LONG, shape);
@@ -196,10 +197,13 @@ final class OnnxRuntime {
         }
     }
 
-    Session open(Path model) throws Throwable { return new Session(model); }
+    /** A session with 2 intra-op threads (this project's reference machine has 2 cores). */
+    public Session open(Path model) throws Throwable { return new Session(model, 2); }
+
+    public Session open(Path model, int threads) throws Throwable { return new Session(model, threads); }
 
     /** Releases the environment (after every session is closed). */
-    void close() throws Throwable {
+    public void close() throws Throwable {
         release(RELEASE_MEMORY_INFO, memoryInfo);
         release(RELEASE_ENV, env);
     }
